@@ -1,0 +1,18 @@
+// Logging through spdlog: one default logger writing to the console (stderr) and, once a run
+// directory exists, to <run_dir>/log.txt as well.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace mvpose3d {
+
+// Sets up the default logger for the console. `level` is one of trace, debug, info, warn, error.
+void init_console_logging(const std::string& level = "info");
+
+// Adds a file sink so that everything logged from now on also goes to `log_file`.
+void add_log_file(const std::filesystem::path& log_file);
+
+}  // namespace mvpose3d

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs what mvpose3d needs (only what is missing), then configures and builds Release into build/.
+#
+#   ./scripts/setup.sh            # idempotent; safe to re-run
+#
+# LibTorch comes from PyPI's torch wheel (CUDA-enabled, C++11 ABI), in this order of preference:
+#   1. LIBTORCH_DIR=/path/to/libtorch (an unpacked LibTorch zip)
+#   2. a python3 that already imports torch (e.g. the GPU machine's)
+#   3. a virtual environment .venv/ with the pinned torch below (created here)
+# Everything else comes from Debian's archive. Not Debian's libtorch-dev (LibTorch 1.13, CPU-only).
+# Environment knobs: MVPOSE3D_SKIP_APT=1, MVPOSE3D_DEPS_PREFIX=<unpacked .debs>/usr, BUILD_DIR, JOBS,
+# CMAKE_ARGS (extra arguments for the configure step).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BUILD_DIR="${BUILD_DIR:-build}"
+JOBS="${JOBS:-$(nproc)}"
+TORCH_VERSION="2.11.0"
+TORCHVISION_VERSION="0.26.0"
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# --- 1. Debian packages -------------------------------------------------------------------------
+APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-venv
+  libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev)
+if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+    log "installing Debian packages: ${missing[*]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    log "Debian packages present"
+  fi
+fi
+
+# --- 2. LibTorch and the Python helpers ----------------------------------------------------------
+PYTHON=""
+TORCH_PREFIX=""
+if [[ -n "${LIBTORCH_DIR:-}" ]]; then
+  [[ -f "$LIBTORCH_DIR/share/cmake/Torch/TorchConfig.cmake" ]] || {
+    echo "[setup] error: LIBTORCH_DIR=$LIBTORCH_DIR has no share/cmake/Torch/TorchConfig.cmake" >&2; exit 2; }
+  TORCH_PREFIX="$LIBTORCH_DIR/share/cmake"
+  log "using LibTorch from LIBTORCH_DIR=$LIBTORCH_DIR"
+fi
+if [[ -x .venv/bin/python ]] && .venv/bin/python -c 'import torch' 2>/dev/null; then
+  PYTHON="$ROOT/.venv/bin/python"
+elif command -v python3 >/dev/null && python3 -c 'import torch, numpy' 2>/dev/null; then
+  PYTHON="$(command -v python3)"
+  log "using the python3 that already imports torch: $PYTHON"
+else
+  log "creating .venv with torch==$TORCH_VERSION (downloads about 3 GB the first time)"
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" numpy h5py matplotlib
+  PYTHON="$ROOT/.venv/bin/python"
+fi
+if [[ -z "$TORCH_PREFIX" ]]; then
+  TORCH_PREFIX="$("$PYTHON" -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+fi
+log "torch: $("$PYTHON" -c 'import torch; print(torch.__version__)') at $TORCH_PREFIX"
+cat > .mvpose3d-env <<ENV
+PYTHON=$PYTHON
+TORCH_PREFIX=$TORCH_PREFIX
+BUILD_DIR=$BUILD_DIR
+ENV
+
+# --- 3. Configure and build -----------------------------------------------------------------------
+PREFIX_PATH="$TORCH_PREFIX"
+if [[ -n "${MVPOSE3D_DEPS_PREFIX:-}" ]]; then PREFIX_PATH="$PREFIX_PATH;$MVPOSE3D_DEPS_PREFIX"; fi
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$PREFIX_PATH" -DMVPOSE3D_PYTHON="$PYTHON" ${CMAKE_ARGS:-} >/dev/null
+log "building in $BUILD_DIR with $JOBS jobs"
+cmake --build "$BUILD_DIR" -j "$JOBS"
+log "done: $BUILD_DIR/tools/mvpose3d"

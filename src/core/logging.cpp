@@ -1,0 +1,29 @@
+#include "mvpose3d/core/logging.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "mvpose3d/core/error.h"
+
+namespace mvpose3d {
+
+void init_console_logging(const std::string& level) {
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("mvpose3d", console);
+  logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+  const auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") {
+    throw UsageError(fmt::format("unknown log level '{}' (expected trace, debug, info, warn, error)", level));
+  }
+  logger->set_level(parsed);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+void add_log_file(const std::filesystem::path& log_file) {
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), /*truncate=*/false);
+  sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  spdlog::default_logger()->sinks().push_back(sink);
+}
+
+}  // namespace mvpose3d

@@ -1,0 +1,58 @@
+// mvpose3d: the command-line entry point. Subcommands are in cmd_*.cpp.
+//
+// Exit status: 0 success, 1 a failure while running, 2 bad usage or configuration.
+// Every error is printed as one line "mvpose3d: error: ..." without a stack trace.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "mvpose3d/config.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/logging.h"
+#include "tools/commands.h"
+
+namespace mvpose3d::tools {
+
+namespace {
+std::vector<std::string> g_command_line;
+}
+
+const std::vector<std::string>& command_line() { return g_command_line; }
+
+}  // namespace mvpose3d::tools
+
+int main(int argc, char** argv) {
+  using namespace mvpose3d;
+  tools::g_command_line.assign(argv, argv + argc);
+
+  CLI::App app{"mvpose3d " MVPOSE3D_VERSION
+               ": lightweight multi-view 3D human pose estimation (Remelli et al., CVPR 2020) on LibTorch"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", MVPOSE3D_VERSION);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.parse_complete_callback([&] { init_console_logging(log_level); });
+
+  // Subcommands, in the order `mvpose3d --help` lists them.
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "mvpose3d: error: %s (see 'mvpose3d --help')\n", e.what());
+    return 2;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "mvpose3d: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mvpose3d: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
