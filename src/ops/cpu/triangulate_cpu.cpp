@@ -1,0 +1,202 @@
+// CPU kernels of the fused triangulation: one pass per point, parallel over points with
+// at::parallel_for. The per-point math is in ops/triangulate_math.h (shared with CUDA).
+#include "mvpose3d/config.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
+#include "ops/triangulate_kernels.h"
+
+namespace mvpose3d::ops::detail {
+
+namespace {
+
+// Points per parallel task; also the block over which projection-matrix gradients are summed before
+// the deterministic final reduction (fixed, so results do not depend on the thread count).
+constexpr int64_t kBlock = 1024;
+
+template <typename scalar_t, typename acc_t>
+void forward_kernel(const at::Tensor& x,
+                    const at::Tensor& proj,
+                    const at::Tensor& weights,
+                    const SolveSettings& settings,
+                    at::Tensor& points,
+                    at::Tensor& eigenvector,
+                    at::Tensor& status) {
+  const int64_t n = x.size(0);
+  const int num_views = static_cast<int>(x.size(1));
+  const int64_t per_group = n / proj.size(0);
+  const scalar_t* x_ptr = x.data_ptr<scalar_t>();
+  const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
+  const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
+  scalar_t* out = points.data_ptr<scalar_t>();
+  acc_t* vec = eigenvector.data_ptr<acc_t>();
+  uint8_t* st = status.data_ptr<uint8_t>();
+  at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      Sym4<acc_t> m;
+      bool finite = true;
+      const int used = accumulate_normal_matrix<acc_t>(x_ptr + i * 2 * num_views,
+                                                       p_ptr + (i / per_group) * 12 * num_views,
+                                                       w_ptr ? w_ptr + i * num_views : nullptr,
+                                                       num_views,
+                                                       m,
+                                                       &finite);
+      acc_t v[4] = {0, 0, 0, 0};
+      acc_t lambda = 0;
+      int iterations = 0;
+      uint8_t code = kValid;
+      if (!finite) {
+        code = kNonFinite;
+      } else if (used < 2) {
+        code = kTooFewViews;
+      } else {
+        code = smallest_eigenvector(m, settings, v, &lambda, &iterations);
+      }
+      st[i] = code;
+      for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
+      for (int k = 0; k < 3; ++k)
+        out[3 * i + k] = code == kValid ? static_cast<scalar_t>(v[k] / v[3]) : scalar_t(0);
+    }
+  });
+}
+
+template <typename scalar_t, typename acc_t>
+void backward_kernel(const at::Tensor& grad_points,
+                     const at::Tensor& x,
+                     const at::Tensor& proj,
+                     const at::Tensor& weights,
+                     const at::Tensor& eigenvector,
+                     const at::Tensor& status,
+                     at::Tensor& grad_x,
+                     at::Tensor& grad_proj_blocks,
+                     at::Tensor& grad_w) {
+  const int64_t n = x.size(0);
+  const int num_views = static_cast<int>(x.size(1));
+  const int64_t groups = proj.size(0);
+  const int64_t per_group = n / groups;
+  const int64_t blocks_per_group = (per_group + kBlock - 1) / kBlock;
+  const scalar_t* x_ptr = x.data_ptr<scalar_t>();
+  const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
+  const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
+  const scalar_t* g_ptr = grad_points.data_ptr<scalar_t>();
+  const acc_t* vec = eigenvector.data_ptr<acc_t>();
+  const uint8_t* st = status.data_ptr<uint8_t>();
+  scalar_t* gx_ptr = grad_x.defined() ? grad_x.data_ptr<scalar_t>() : nullptr;
+  acc_t* gp_ptr = grad_proj_blocks.defined() ? grad_proj_blocks.data_ptr<acc_t>() : nullptr;
+  scalar_t* gw_ptr = grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr;
+
+  // Task = one block of points inside one group, so a block's projection gradient has one owner.
+  at::parallel_for(0, groups * blocks_per_group, 1, [&](int64_t task_begin, int64_t task_end) {
+    constexpr int kMaxViews = 64;
+    acc_t gx_local[2 * kMaxViews];
+    acc_t gw_local[kMaxViews];
+    for (int64_t task = task_begin; task < task_end; ++task) {
+      const int64_t group = task / blocks_per_group;
+      const int64_t first = group * per_group + (task % blocks_per_group) * kBlock;
+      const int64_t last = std::min(first + kBlock, (group + 1) * per_group);
+      acc_t* gp_block = gp_ptr ? gp_ptr + task * 12 * num_views : nullptr;
+      const scalar_t* p = p_ptr + group * 12 * num_views;
+      for (int64_t i = first; i < last; ++i) {
+        const scalar_t* xi = x_ptr + i * 2 * num_views;
+        const scalar_t* wi = w_ptr ? w_ptr + i * num_views : nullptr;
+        if (st[i] != kValid) {
+          if (gx_ptr)
+            std::fill(gx_ptr + i * 2 * num_views, gx_ptr + (i + 1) * 2 * num_views, scalar_t(0));
+          if (gw_ptr) std::fill(gw_ptr + i * num_views, gw_ptr + (i + 1) * num_views, scalar_t(0));
+          continue;
+        }
+        Sym4<acc_t> m;
+        bool finite = true;
+        accumulate_normal_matrix<acc_t>(xi, p, wi, num_views, m, &finite);
+        const acc_t gpt[3] = {static_cast<acc_t>(g_ptr[3 * i]),
+                              static_cast<acc_t>(g_ptr[3 * i + 1]),
+                              static_cast<acc_t>(g_ptr[3 * i + 2])};
+        acc_t g[4][4];
+        eigenvector_backward(m, vec + 4 * i, gpt, g);
+        normal_matrix_backward<acc_t>(
+            xi, p, wi, num_views, g, gx_local, gp_block, gw_ptr ? gw_local : nullptr);
+        if (gx_ptr) {
+          for (int k = 0; k < 2 * num_views; ++k)
+            gx_ptr[i * 2 * num_views + k] = static_cast<scalar_t>(gx_local[k]);
+        }
+        if (gw_ptr) {
+          for (int k = 0; k < num_views; ++k)
+            gw_ptr[i * num_views + k] = static_cast<scalar_t>(gw_local[k]);
+        }
+      }
+    }
+  });
+}
+
+template <typename Fn>
+void dispatch_accumulate(at::ScalarType accumulate, Fn&& fn) {
+  if (accumulate == at::kDouble) {
+    fn(double{});
+  } else {
+    fn(float{});
+  }
+}
+
+}  // namespace
+
+FusedForward triangulate_forward_cpu(const at::Tensor& x,
+                                     const at::Tensor& proj,
+                                     const at::Tensor& weights,
+                                     const SolveSettings& settings,
+                                     at::ScalarType accumulate) {
+  const int64_t n = x.size(0);
+  FusedForward result;
+  result.points = at::empty({n, 3}, x.options());
+  result.eigenvector = at::empty({n, 4}, x.options().dtype(accumulate));
+  result.status = at::empty({n}, x.options().dtype(at::kByte));
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cpu", [&] {
+    dispatch_accumulate(accumulate, [&](auto acc_tag) {
+      using acc_t = decltype(acc_tag);
+      forward_kernel<scalar_t, acc_t>(
+          x, proj, weights, settings, result.points, result.eigenvector, result.status);
+    });
+  });
+  return result;
+}
+
+FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
+                                    const at::Tensor& x,
+                                    const at::Tensor& proj,
+                                    const at::Tensor& weights,
+                                    const at::Tensor& eigenvector,
+                                    const at::Tensor& status,
+                                    bool need_x,
+                                    bool need_proj,
+                                    bool need_weights) {
+  TORCH_CHECK(
+      x.size(1) <= 64, "triangulate: the CPU backward supports at most 64 views, got ", x.size(1));
+  const int64_t n = x.size(0);
+  const int64_t groups = proj.size(0);
+  const int64_t blocks_per_group = ((n / std::max<int64_t>(groups, 1)) + kBlock - 1) / kBlock;
+  FusedGrads grads;
+  // The kernel needs grad_x storage even when the caller does not (it is cheap, [N, V, 2]).
+  at::Tensor grad_x = at::empty_like(x);
+  at::Tensor grad_w = need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
+  at::Tensor blocks = need_proj ? at::zeros({groups * blocks_per_group, proj.size(1), 3, 4},
+                                            x.options().dtype(eigenvector.scalar_type()))
+                                : at::Tensor();
+  const at::Tensor grad_c = grad_points.contiguous();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cpu", [&] {
+    dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
+      using acc_t = decltype(acc_tag);
+      backward_kernel<scalar_t, acc_t>(
+          grad_c, x, proj, weights, eigenvector, status, grad_x, blocks, grad_w);
+    });
+  });
+  if (need_x) grads.x = grad_x;
+  if (need_proj) {
+    grads.proj =
+        blocks.view({groups, blocks_per_group, proj.size(1), 3, 4}).sum(1).to(x.scalar_type());
+  }
+  grads.weights = grad_w;
+  return grads;
+}
+
+}  // namespace mvpose3d::ops::detail

@@ -1,0 +1,261 @@
+// CUDA kernels of the fused triangulation. Threads map to points (one thread, one point); the block
+// handles points of one group only, so that the group's projection matrices are staged once per
+// block in shared memory and the block's projection-matrix gradient has a single owner.
+// The per-point math is ops/triangulate_math.h, shared with the CPU loop.
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+
+#include "ops/triangulate_kernels.h"
+
+namespace mvpose3d::ops::detail {
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kMaxViews = 32;
+
+template <typename scalar_t>
+__device__ void stage_projections(const scalar_t* __restrict__ proj,
+                                  int64_t group,
+                                  int num_views,
+                                  scalar_t* smem) {
+  const scalar_t* src = proj + group * 12 * num_views;
+  for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x) smem[k] = src[k];
+  __syncthreads();
+}
+
+template <typename scalar_t, typename acc_t>
+__global__ void forward_kernel(const scalar_t* __restrict__ x,
+                               const scalar_t* __restrict__ proj,
+                               const scalar_t* __restrict__ w,
+                               int64_t per_group,
+                               int64_t blocks_per_group,
+                               int num_views,
+                               SolveSettings settings,
+                               scalar_t* __restrict__ out,
+                               acc_t* __restrict__ vec,
+                               uint8_t* __restrict__ status) {
+  extern __shared__ unsigned char smem_raw[];
+  scalar_t* p = reinterpret_cast<scalar_t*>(smem_raw);
+  const int64_t group = blockIdx.x / blocks_per_group;
+  const int64_t local = (blockIdx.x % blocks_per_group) * blockDim.x + threadIdx.x;
+  stage_projections(proj, group, num_views, p);
+  if (local >= per_group) return;
+  const int64_t i = group * per_group + local;
+  Sym4<acc_t> m;
+  bool finite = true;
+  const int used = accumulate_normal_matrix<acc_t>(
+      x + i * 2 * num_views, p, w ? w + i * num_views : nullptr, num_views, m, &finite);
+  acc_t v[4] = {0, 0, 0, 0};
+  acc_t lambda = 0;
+  int iterations = 0;
+  uint8_t code = kValid;
+  if (!finite) {
+    code = kNonFinite;
+  } else if (used < 2) {
+    code = kTooFewViews;
+  } else {
+    code = smallest_eigenvector(m, settings, v, &lambda, &iterations);
+  }
+  status[i] = code;
+  for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
+  for (int k = 0; k < 3; ++k)
+    out[3 * i + k] = code == kValid ? static_cast<scalar_t>(v[k] / v[3]) : scalar_t(0);
+}
+
+template <typename acc_t>
+__device__ acc_t warp_sum(acc_t value) {
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_down_sync(0xffffffffu, value, offset);
+  return value;
+}
+
+template <typename scalar_t, typename acc_t>
+__global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
+                                const scalar_t* __restrict__ x,
+                                const scalar_t* __restrict__ proj,
+                                const scalar_t* __restrict__ w,
+                                const acc_t* __restrict__ vec,
+                                const uint8_t* __restrict__ status,
+                                int64_t per_group,
+                                int64_t blocks_per_group,
+                                int num_views,
+                                scalar_t* __restrict__ grad_x,
+                                acc_t* __restrict__ grad_proj_blocks,
+                                scalar_t* __restrict__ grad_w) {
+  extern __shared__ unsigned char smem_raw[];
+  scalar_t* p = reinterpret_cast<scalar_t*>(smem_raw);
+  // Per-warp partial sums of the projection gradient: [warps, V * 12] after the staged matrices.
+  const size_t p_bytes = ((12 * num_views * sizeof(scalar_t) + 15) / 16) * 16;
+  acc_t* warp_partials = reinterpret_cast<acc_t*>(smem_raw + p_bytes);
+  const int64_t group = blockIdx.x / blocks_per_group;
+  const int64_t local = (blockIdx.x % blocks_per_group) * blockDim.x + threadIdx.x;
+  stage_projections(proj, group, num_views, p);
+  const bool active = local < per_group;
+  const int64_t i = group * per_group + local;
+  const bool valid = active && status[i] == kValid;
+
+  acc_t gx_local[2 * kMaxViews];
+  acc_t gp_local[12 * kMaxViews];
+  acc_t gw_local[kMaxViews];
+  for (int k = 0; k < 12 * num_views; ++k) gp_local[k] = acc_t(0);
+  if (valid) {
+    const scalar_t* xi = x + i * 2 * num_views;
+    const scalar_t* wi = w ? w + i * num_views : nullptr;
+    Sym4<acc_t> m;
+    bool finite = true;
+    accumulate_normal_matrix<acc_t>(xi, p, wi, num_views, m, &finite);
+    const acc_t gpt[3] = {static_cast<acc_t>(grad_points[3 * i]),
+                          static_cast<acc_t>(grad_points[3 * i + 1]),
+                          static_cast<acc_t>(grad_points[3 * i + 2])};
+    acc_t g[4][4];
+    eigenvector_backward(m, vec + 4 * i, gpt, g);
+    normal_matrix_backward<acc_t>(
+        xi, p, wi, num_views, g, gx_local, gp_local, grad_w ? gw_local : nullptr);
+  }
+  if (active) {
+    for (int k = 0; k < 2 * num_views; ++k)
+      grad_x[i * 2 * num_views + k] = valid ? static_cast<scalar_t>(gx_local[k]) : scalar_t(0);
+    if (grad_w) {
+      for (int k = 0; k < num_views; ++k)
+        grad_w[i * num_views + k] = valid ? static_cast<scalar_t>(gw_local[k]) : scalar_t(0);
+    }
+  }
+  if (grad_proj_blocks == nullptr) return;
+  // Deterministic block reduction: warp shuffles, then warps summed in a fixed order.
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
+  for (int k = 0; k < 12 * num_views; ++k) {
+    const acc_t s = warp_sum(gp_local[k]);
+    if (lane == 0) warp_partials[warp * 12 * num_views + k] = s;
+  }
+  __syncthreads();
+  for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x) {
+    acc_t s = acc_t(0);
+    for (int q = 0; q < warps; ++q) s += warp_partials[q * 12 * num_views + k];
+    grad_proj_blocks[blockIdx.x * 12 * num_views + k] = s;
+  }
+}
+
+template <typename Fn>
+void dispatch_accumulate(at::ScalarType accumulate, Fn&& fn) {
+  if (accumulate == at::kDouble) {
+    fn(double{});
+  } else {
+    fn(float{});
+  }
+}
+
+void check_inputs(const at::Tensor& x, const at::Tensor& proj, const at::Tensor& weights) {
+  TORCH_CHECK(x.is_cuda() && proj.is_cuda() && (!weights.defined() || weights.is_cuda()),
+              "triangulate: all inputs must be on the same CUDA device");
+  TORCH_CHECK(proj.get_device() == x.get_device() &&
+                  (!weights.defined() || weights.get_device() == x.get_device()),
+              "triangulate: inputs are on different CUDA devices");
+  TORCH_CHECK(x.size(1) <= kMaxViews,
+              "triangulate: the CUDA kernels support at most ",
+              kMaxViews,
+              " views, got ",
+              x.size(1));
+}
+
+}  // namespace
+
+FusedForward triangulate_forward_cuda(const at::Tensor& x,
+                                      const at::Tensor& proj,
+                                      const at::Tensor& weights,
+                                      const SolveSettings& settings,
+                                      at::ScalarType accumulate) {
+  check_inputs(x, proj, weights);
+  const c10::cuda::CUDAGuard guard(x.device());
+  const int64_t n = x.size(0);
+  FusedForward result;
+  result.points = at::empty({n, 3}, x.options());
+  result.eigenvector = at::empty({n, 4}, x.options().dtype(accumulate));
+  result.status = at::empty({n}, x.options().dtype(at::kByte));
+  if (n == 0) return result;
+  const int64_t groups = proj.size(0);
+  const int64_t per_group = n / groups;
+  const int64_t blocks_per_group = (per_group + kThreads - 1) / kThreads;
+  const int num_views = static_cast<int>(x.size(1));
+  cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cuda", [&] {
+    dispatch_accumulate(accumulate, [&](auto acc_tag) {
+      using acc_t = decltype(acc_tag);
+      const size_t smem = 12 * num_views * sizeof(scalar_t);
+      forward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
+          x.data_ptr<scalar_t>(),
+          proj.data_ptr<scalar_t>(),
+          weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
+          per_group,
+          blocks_per_group,
+          num_views,
+          settings,
+          result.points.data_ptr<scalar_t>(),
+          result.eigenvector.data_ptr<acc_t>(),
+          result.status.data_ptr<uint8_t>());
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    });
+  });
+  return result;
+}
+
+FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
+                                     const at::Tensor& x,
+                                     const at::Tensor& proj,
+                                     const at::Tensor& weights,
+                                     const at::Tensor& eigenvector,
+                                     const at::Tensor& status,
+                                     bool need_x,
+                                     bool need_proj,
+                                     bool need_weights) {
+  check_inputs(x, proj, weights);
+  const c10::cuda::CUDAGuard guard(x.device());
+  const int64_t n = x.size(0);
+  const int64_t groups = proj.size(0);
+  const int64_t per_group = n / groups;
+  const int64_t blocks_per_group = (per_group + kThreads - 1) / kThreads;
+  const int num_views = static_cast<int>(x.size(1));
+  FusedGrads grads;
+  at::Tensor grad_x = at::empty_like(x);
+  at::Tensor grad_w = need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
+  at::Tensor blocks = need_proj ? at::empty({groups * blocks_per_group, num_views, 3, 4},
+                                            x.options().dtype(eigenvector.scalar_type()))
+                                : at::Tensor();
+  const at::Tensor grad_c = grad_points.contiguous();
+  if (n > 0) {
+    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cuda", [&] {
+      dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
+        using acc_t = decltype(acc_tag);
+        const size_t p_bytes = ((12 * num_views * sizeof(scalar_t) + 15) / 16) * 16;
+        const size_t smem = p_bytes + (kThreads / 32) * 12 * num_views * sizeof(acc_t);
+        backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
+            grad_c.data_ptr<scalar_t>(),
+            x.data_ptr<scalar_t>(),
+            proj.data_ptr<scalar_t>(),
+            weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
+            eigenvector.data_ptr<acc_t>(),
+            status.data_ptr<uint8_t>(),
+            per_group,
+            blocks_per_group,
+            num_views,
+            grad_x.data_ptr<scalar_t>(),
+            blocks.defined() ? blocks.data_ptr<acc_t>() : nullptr,
+            grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr);
+        C10_CUDA_KERNEL_LAUNCH_CHECK();
+      });
+    });
+  }
+  if (need_x) grads.x = grad_x;
+  if (need_proj) {
+    grads.proj =
+        blocks.view({groups, blocks_per_group, num_views, 3, 4}).sum(1).to(x.scalar_type());
+  }
+  grads.weights = grad_w;
+  return grads;
+}
+
+}  // namespace mvpose3d::ops::detail

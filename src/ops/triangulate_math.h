@@ -1,0 +1,461 @@
+// Per-point DLT triangulation math, shared by the CPU loop and the CUDA kernel (so parity holds by
+// design). Everything here is header-only, allocation-free and templated on the input type
+// `scalar_t` and the accumulation type `acc_t` (double by default).
+//
+// For one point seen in V views with pixel coordinates (x_v, y_v), projection matrices P_v (rows
+// p1, p2, p3) and weights w_v, the DLT rows are  r_x = w (x p3 - p1),  r_y = w (y p3 - p2).
+// We accumulate the 4x4 normal matrix M = sum r r^T directly (A is never formed) and return its
+// unit eigenvector v of the smallest eigenvalue, i.e. the right singular vector of A for its
+// smallest singular value: the exact algebraic DLT solution. X = v[0:3] / v[3].
+//
+// The eigenvector is found by shifted inverse iteration (the paper's DLT-SII idea) made exact:
+//  * M is scaled by 1/trace(M), so the shift is relative (the official code's absolute 1e-3 is
+//    below float32 resolution for pixel-unit systems: ../../docs/triangulation.md);
+//  * the start vector is the inhomogeneous solution (solve M[0:3,0:3] X = -M[0:3,3]), deterministic
+//    and already close to v, so 1-3 iterations usually reach machine precision;
+//  * iteration stops on the eigen-residual ||M v - (v^T M v) v|| <= tol, not after a fixed T.
+// The backward pass differentiates the converged eigenvector implicitly:
+//   dv = -(M - l1 I)^+ dM v,  solved with the SPD matrix (M - l1 I + v v^T) on the complement of v.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define MVPOSE3D_HOST_DEVICE __host__ __device__ __forceinline__
+#else
+#define MVPOSE3D_HOST_DEVICE inline
+#endif
+
+namespace mvpose3d::ops::detail {
+
+// Why a point has no valid triangulation. 0 means valid.
+enum TriangulationStatus : uint8_t {
+  kValid = 0,
+  kNonFinite = 1,    // NaN/Inf in the inputs of a view with weight != 0, or a negative weight
+  kTooFewViews = 2,  // fewer than two views with weight != 0
+  kDegenerate = 3,   // no isolated smallest eigenvalue (e.g. all rays coincide), or no convergence
+  kAtInfinity = 4,   // the solution is a point at (or beyond) the configured distance limit
+};
+
+// Symmetric 4x4 matrix stored as its upper triangle: 00 01 02 03 11 12 13 22 23 33.
+template <typename T>
+struct Sym4 {
+  T m[10];
+  MVPOSE3D_HOST_DEVICE T at(int i, int j) const {
+    if (i > j) {
+      const int k = i;
+      i = j;
+      j = k;
+    }
+    // Row offsets of the packed upper triangle: 0, 4, 7, 9.
+    const int offset = (i == 0) ? 0 : (i == 1) ? 4 : (i == 2) ? 7 : 9;
+    return m[offset + (j - i)];
+  }
+};
+
+template <typename T>
+MVPOSE3D_HOST_DEVICE void sym4_zero(Sym4<T>& s) {
+  for (int k = 0; k < 10; ++k) s.m[k] = T(0);
+}
+
+// s += a * r r^T
+template <typename T>
+MVPOSE3D_HOST_DEVICE void sym4_add_outer(Sym4<T>& s, const T r[4], T a) {
+  const T r0 = a * r[0], r1 = a * r[1], r2 = a * r[2], r3 = a * r[3];
+  s.m[0] += r0 * r[0];
+  s.m[1] += r0 * r[1];
+  s.m[2] += r0 * r[2];
+  s.m[3] += r0 * r[3];
+  s.m[4] += r1 * r[1];
+  s.m[5] += r1 * r[2];
+  s.m[6] += r1 * r[3];
+  s.m[7] += r2 * r[2];
+  s.m[8] += r2 * r[3];
+  s.m[9] += r3 * r[3];
+}
+
+// y = S x
+template <typename T>
+MVPOSE3D_HOST_DEVICE void sym4_mul(const Sym4<T>& s, const T x[4], T y[4]) {
+  y[0] = s.m[0] * x[0] + s.m[1] * x[1] + s.m[2] * x[2] + s.m[3] * x[3];
+  y[1] = s.m[1] * x[0] + s.m[4] * x[1] + s.m[5] * x[2] + s.m[6] * x[3];
+  y[2] = s.m[2] * x[0] + s.m[5] * x[1] + s.m[7] * x[2] + s.m[8] * x[3];
+  y[3] = s.m[3] * x[0] + s.m[6] * x[1] + s.m[8] * x[2] + s.m[9] * x[3];
+}
+
+template <typename T>
+MVPOSE3D_HOST_DEVICE T dot4(const T a[4], const T b[4]) {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+}
+
+// In-place LDL^T factorisation of a symmetric 4x4 matrix (packed). Pivots below `min_pivot` are
+// raised to it, which keeps inverse iteration finite on exactly singular (noise-free) systems:
+// there a tiny pivot only scales the iterate, it does not change its direction.
+template <typename T>
+struct Ldl4 {
+  T l10, l20, l21, l30, l31, l32;  // unit lower triangle
+  T d[4];                          // diagonal
+};
+
+template <typename T>
+MVPOSE3D_HOST_DEVICE Ldl4<T> ldl4_factor(const Sym4<T>& a, T min_pivot) {
+  Ldl4<T> f;
+  f.d[0] = a.m[0] > min_pivot ? a.m[0] : min_pivot;
+  f.l10 = a.m[1] / f.d[0];
+  f.l20 = a.m[2] / f.d[0];
+  f.l30 = a.m[3] / f.d[0];
+  T d1 = a.m[4] - f.l10 * f.l10 * f.d[0];
+  f.d[1] = d1 > min_pivot ? d1 : min_pivot;
+  f.l21 = (a.m[5] - f.l20 * f.l10 * f.d[0]) / f.d[1];
+  f.l31 = (a.m[6] - f.l30 * f.l10 * f.d[0]) / f.d[1];
+  T d2 = a.m[7] - f.l20 * f.l20 * f.d[0] - f.l21 * f.l21 * f.d[1];
+  f.d[2] = d2 > min_pivot ? d2 : min_pivot;
+  f.l32 = (a.m[8] - f.l30 * f.l20 * f.d[0] - f.l31 * f.l21 * f.d[1]) / f.d[2];
+  T d3 = a.m[9] - f.l30 * f.l30 * f.d[0] - f.l31 * f.l31 * f.d[1] - f.l32 * f.l32 * f.d[2];
+  f.d[3] = d3 > min_pivot ? d3 : min_pivot;
+  return f;
+}
+
+// Solves (L D L^T) x = b in place.
+template <typename T>
+MVPOSE3D_HOST_DEVICE void ldl4_solve(const Ldl4<T>& f, T x[4]) {
+  x[1] -= f.l10 * x[0];
+  x[2] -= f.l20 * x[0] + f.l21 * x[1];
+  x[3] -= f.l30 * x[0] + f.l31 * x[1] + f.l32 * x[2];
+  x[0] /= f.d[0];
+  x[1] /= f.d[1];
+  x[2] /= f.d[2];
+  x[3] /= f.d[3];
+  x[2] -= f.l32 * x[3];
+  x[1] -= f.l21 * x[2] + f.l31 * x[3];
+  x[0] -= f.l10 * x[1] + f.l20 * x[2] + f.l30 * x[3];
+}
+
+template <typename T>
+MVPOSE3D_HOST_DEVICE T my_sqrt(T x) {
+#if defined(__CUDA_ARCH__)
+  return sqrt(x);
+#else
+  return std::sqrt(x);
+#endif
+}
+
+template <typename T>
+MVPOSE3D_HOST_DEVICE bool my_isfinite(T x) {
+#if defined(__CUDA_ARCH__)
+  return isfinite(x);
+#else
+  return std::isfinite(x);
+#endif
+}
+
+// Accumulates M for one point. `x` points at [V, 2] with strides (xs_v, 1); `proj` at [V, 3, 4]
+// contiguous; `w` at [V] (stride ws_v) or nullptr for unit weights. Returns the number of views
+// with weight != 0 and sets *finite to false if any of them has a non-finite input or a negative
+// weight.
+template <typename acc_t, typename scalar_t>
+MVPOSE3D_HOST_DEVICE int accumulate_normal_matrix(const scalar_t* x,
+                                                  const scalar_t* proj,
+                                                  const scalar_t* w,
+                                                  int num_views,
+                                                  Sym4<acc_t>& m,
+                                                  bool* finite) {
+  sym4_zero(m);
+  int used = 0;
+  bool ok = true;
+  for (int v = 0; v < num_views; ++v) {
+    const acc_t wv = w ? static_cast<acc_t>(w[v]) : acc_t(1);
+    if (wv == acc_t(0)) continue;  // a zero weight removes the view, NaN coordinates included
+    const scalar_t* p = proj + 12 * v;
+    const acc_t u = static_cast<acc_t>(x[2 * v]);
+    const acc_t t = static_cast<acc_t>(x[2 * v + 1]);
+    acc_t rx[4], ry[4];
+    for (int k = 0; k < 4; ++k) {
+      const acc_t p3 = static_cast<acc_t>(p[8 + k]);
+      rx[k] = u * p3 - static_cast<acc_t>(p[k]);
+      ry[k] = t * p3 - static_cast<acc_t>(p[4 + k]);
+    }
+    const acc_t w2 = wv * wv;
+    ok = ok && wv > acc_t(0) && my_isfinite(w2) && my_isfinite(dot4(rx, rx)) &&
+         my_isfinite(dot4(ry, ry));
+    sym4_add_outer(m, rx, w2);
+    sym4_add_outer(m, ry, w2);
+    ++used;
+  }
+  *finite = ok;
+  return used;
+}
+
+struct SolveSettings {
+  int max_iterations = 8;    // inverse-iteration steps before the Jacobi fallback
+  double shift = 1e-12;      // relative to trace(M); only keeps the factorisation finite
+  double tolerance = 1e-13;  // on ||M v - l v|| with trace(M) = 1
+  double max_distance =
+      1e7;  // |X| in normalised units beyond which the point counts as at infinity
+  double degenerate_det =
+      1e-15;  // (l2 - l1)(l3 - l1)(l4 - l1) below this (trace 1): no isolated solution
+};
+
+// Cyclic Jacobi eigen-decomposition of a symmetric 4x4 matrix: the slow but unconditionally
+// convergent fallback for the rare points where inverse iteration converges slowly (the two
+// smallest eigenvalues close together, e.g. two views with large noise). Returns the unit
+// eigenvector of the smallest eigenvalue in v and the determinant (l2 - l1)(l3 - l1)(l4 - l1) in
+// *gap_det.
+template <typename T>
+MVPOSE3D_HOST_DEVICE T jacobi_smallest4(const Sym4<T>& s, T off_tolerance, T v[4], T* gap_det) {
+  T a[4][4], e[4][4];
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      a[i][j] = s.at(i, j);
+      e[i][j] = i == j ? T(1) : T(0);
+    }
+  }
+  for (int sweep = 0; sweep < 32; ++sweep) {
+    T off = T(0);
+    for (int p = 0; p < 4; ++p) {
+      for (int q = p + 1; q < 4; ++q) off += a[p][q] * a[p][q];
+    }
+    if (off <= off_tolerance) break;
+    for (int p = 0; p < 3; ++p) {
+      for (int q = p + 1; q < 4; ++q) {
+        if (a[p][q] == T(0)) continue;
+        const T theta = (a[q][q] - a[p][p]) / (T(2) * a[p][q]);
+        const T t = (theta >= T(0) ? T(1) : T(-1)) /
+                    ((theta >= T(0) ? theta : -theta) + my_sqrt(theta * theta + T(1)));
+        const T c = T(1) / my_sqrt(t * t + T(1));
+        const T sn = t * c;
+        for (int k = 0; k < 4; ++k) {
+          const T akp = a[k][p], akq = a[k][q];
+          a[k][p] = c * akp - sn * akq;
+          a[k][q] = sn * akp + c * akq;
+        }
+        for (int k = 0; k < 4; ++k) {
+          const T apk = a[p][k], aqk = a[q][k];
+          a[p][k] = c * apk - sn * aqk;
+          a[q][k] = sn * apk + c * aqk;
+        }
+        for (int k = 0; k < 4; ++k) {
+          const T ekp = e[k][p], ekq = e[k][q];
+          e[k][p] = c * ekp - sn * ekq;
+          e[k][q] = sn * ekp + c * ekq;
+        }
+      }
+    }
+  }
+  int best = 0;
+  for (int k = 1; k < 4; ++k) {
+    if (a[k][k] < a[best][best]) best = k;
+  }
+  T det = T(1);
+  for (int k = 0; k < 4; ++k) {
+    if (k != best) det *= a[k][k] - a[best][best];
+    v[k] = e[k][best];
+  }
+  *gap_det = det;
+  return a[best][best];
+}
+
+// Smallest-eigenvalue unit eigenvector of M (trace-normalised copy `mn` returned too), sign fixed
+// so that v[3] >= 0. Returns a TriangulationStatus.
+template <typename acc_t>
+MVPOSE3D_HOST_DEVICE uint8_t smallest_eigenvector(const Sym4<acc_t>& m,
+                                                  const SolveSettings& settings,
+                                                  acc_t v[4],
+                                                  acc_t* lambda,
+                                                  int* iterations) {
+  const acc_t trace = m.m[0] + m.m[4] + m.m[7] + m.m[9];
+  *iterations = 0;
+  if (!(trace > acc_t(0)) || !my_isfinite(trace)) return kDegenerate;
+  Sym4<acc_t> mn;
+  const acc_t inv_trace = acc_t(1) / trace;
+  for (int k = 0; k < 10; ++k) mn.m[k] = m.m[k] * inv_trace;
+
+  // Start: the inhomogeneous solution [X; 1] of M[0:3,0:3] X = -M[0:3,3] (Cramer's rule).
+  const acc_t a00 = mn.m[0], a01 = mn.m[1], a02 = mn.m[2], a11 = mn.m[4], a12 = mn.m[5],
+              a22 = mn.m[7];
+  const acc_t b0 = -mn.m[3], b1 = -mn.m[6], b2 = -mn.m[8];
+  const acc_t c00 = a11 * a22 - a12 * a12, c01 = a02 * a12 - a01 * a22, c02 = a01 * a12 - a02 * a11;
+  const acc_t det = a00 * c00 + a01 * c01 + a02 * c02;
+  if (det > acc_t(1e-30) && my_isfinite(det)) {
+    const acc_t c11 = a00 * a22 - a02 * a02, c12 = a01 * a02 - a00 * a12,
+                c22 = a00 * a11 - a01 * a01;
+    v[0] = c00 * b0 + c01 * b1 + c02 * b2;
+    v[1] = c01 * b0 + c11 * b1 + c12 * b2;
+    v[2] = c02 * b0 + c12 * b1 + c22 * b2;
+    v[3] = det;
+  } else {
+    // No usable inhomogeneous solution (e.g. parallel rays, point at infinity): a generic start.
+    v[0] = v[1] = v[2] = v[3] = acc_t(0.5);
+  }
+  acc_t norm = my_sqrt(dot4(v, v));
+  for (int k = 0; k < 4; ++k) v[k] /= norm;
+
+  Sym4<acc_t> shifted = mn;
+  const acc_t shift = static_cast<acc_t>(settings.shift);
+  shifted.m[0] += shift;
+  shifted.m[4] += shift;
+  shifted.m[7] += shift;
+  shifted.m[9] += shift;
+  const Ldl4<acc_t> f = ldl4_factor(shifted, shift * acc_t(1e-3));
+
+  const acc_t tol = static_cast<acc_t>(settings.tolerance);
+  acc_t mv[4];
+  // The residual test accepts any eigenvector; the inertia test below rejects one that is not the
+  // smallest (possible only when the start has no component along it), then one restart follows.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool converged = false;
+    for (int it = 0; it <= settings.max_iterations; ++it) {
+      sym4_mul(mn, v, mv);
+      const acc_t l = dot4(v, mv);
+      acc_t r2 = acc_t(0);
+      for (int k = 0; k < 4; ++k) {
+        const acc_t r = mv[k] - l * v[k];
+        r2 += r * r;
+      }
+      *lambda = l;
+      if (r2 <= tol * tol) {
+        converged = true;
+        break;
+      }
+      if (it == settings.max_iterations) break;
+      acc_t y[4] = {v[0], v[1], v[2], v[3]};
+      ldl4_solve(f, y);
+      norm = my_sqrt(dot4(y, y));
+      if (!(norm > acc_t(0)) || !my_isfinite(norm)) return kDegenerate;
+      for (int k = 0; k < 4; ++k) v[k] = y[k] / norm;
+      *iterations += 1;
+    }
+    if (!converged) {
+      acc_t gap_det = acc_t(0);
+      *lambda = jacobi_smallest4(mn, tol * tol * acc_t(1e-6), v, &gap_det);
+      if (!(gap_det > static_cast<acc_t>(settings.degenerate_det))) return kDegenerate;
+      break;
+    }
+    // Inertia of Mn - l I + v v^T: positive definite iff l is the smallest eigenvalue and isolated;
+    // its determinant is (l2 - l)(l3 - l)(l4 - l).
+    Sym4<acc_t> gap = mn;
+    gap.m[0] -= *lambda;
+    gap.m[4] -= *lambda;
+    gap.m[7] -= *lambda;
+    gap.m[9] -= *lambda;
+    sym4_add_outer(gap, v, acc_t(1));
+    const Ldl4<acc_t> g = ldl4_factor(gap, -acc_t(1e30));
+    const bool negative =
+        g.d[0] < acc_t(0) || g.d[1] < acc_t(0) || g.d[2] < acc_t(0) || g.d[3] < acc_t(0);
+    const acc_t det = g.d[0] * g.d[1] * g.d[2] * g.d[3];
+    if (!negative && det > static_cast<acc_t>(settings.degenerate_det)) break;
+    if (!negative || attempt == 1) return kDegenerate;
+    // Restart from a generic vector orthogonal to the wrong eigenvector.
+    acc_t restart[4] = {acc_t(0.5), acc_t(-0.3), acc_t(0.7), acc_t(0.4)};
+    const acc_t along = dot4(restart, v);
+    for (int k = 0; k < 4; ++k) restart[k] -= along * v[k];
+    norm = my_sqrt(dot4(restart, restart));
+    for (int k = 0; k < 4; ++k) v[k] = restart[k] / norm;
+  }
+  if (v[3] < acc_t(0)) {
+    for (int k = 0; k < 4; ++k) v[k] = -v[k];
+  }
+  const acc_t xyz = my_sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+  if (!(v[3] * static_cast<acc_t>(settings.max_distance) > xyz)) return kAtInfinity;
+  return kValid;
+}
+
+// Gradient of a loss with respect to the packed symmetric normal matrix, given dL/dX for X =
+// v[0:3]/v[3]. Returns G = sym(dL/dM) (so that dL = sum_ij G_ij dM_ij for symmetric dM) in `g`.
+template <typename acc_t>
+MVPOSE3D_HOST_DEVICE void eigenvector_backward(const Sym4<acc_t>& m,
+                                               const acc_t v[4],
+                                               const acc_t grad_point[3],
+                                               acc_t g[4][4]) {
+  const acc_t trace = m.m[0] + m.m[4] + m.m[7] + m.m[9];
+  const acc_t inv_trace = acc_t(1) / trace;
+  Sym4<acc_t> mn;
+  for (int k = 0; k < 10; ++k) mn.m[k] = m.m[k] * inv_trace;
+  acc_t mv[4];
+  sym4_mul(mn, v, mv);
+  const acc_t l = dot4(v, mv);
+
+  // dL/dv from the dehomogenisation X = v[0:3] / v[3].
+  const acc_t inv_w = acc_t(1) / v[3];
+  acc_t gv[4];
+  gv[0] = grad_point[0] * inv_w;
+  gv[1] = grad_point[1] * inv_w;
+  gv[2] = grad_point[2] * inv_w;
+  gv[3] = -(grad_point[0] * v[0] + grad_point[1] * v[1] + grad_point[2] * v[2]) * inv_w * inv_w;
+  const acc_t along = dot4(gv, v);
+  for (int k = 0; k < 4; ++k) gv[k] -= along * v[k];
+
+  // y = (Mn - l I)^+ gv on the complement of v, via the SPD matrix Mn - l I + v v^T.
+  Sym4<acc_t> a = mn;
+  a.m[0] -= l;
+  a.m[4] -= l;
+  a.m[7] -= l;
+  a.m[9] -= l;
+  sym4_add_outer(a, v, acc_t(1));
+  const Ldl4<acc_t> f = ldl4_factor(a, acc_t(1e-30));
+  acc_t y[4] = {gv[0], gv[1], gv[2], gv[3]};
+  ldl4_solve(f, y);
+  const acc_t along_y = dot4(y, v);
+  for (int k = 0; k < 4; ++k) y[k] -= along_y * v[k];
+
+  // dv = -(M - l I)^+ dM v  =>  dL/dM = -y v^T / trace, symmetrised.
+  const acc_t scale = -acc_t(0.5) * inv_trace;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) g[i][j] = scale * (y[i] * v[j] + v[i] * y[j]);
+  }
+}
+
+// Back-propagates G = dL/dM into the inputs of one point. grad_x: [V, 2] (contiguous), grad_proj:
+// [V, 3, 4] (contiguous, accumulated with +=) or nullptr, grad_w: [V] or nullptr.
+template <typename acc_t, typename scalar_t>
+MVPOSE3D_HOST_DEVICE void normal_matrix_backward(const scalar_t* x,
+                                                 const scalar_t* proj,
+                                                 const scalar_t* w,
+                                                 int num_views,
+                                                 const acc_t g[4][4],
+                                                 acc_t* grad_x,
+                                                 acc_t* grad_proj,
+                                                 acc_t* grad_w) {
+  for (int v = 0; v < num_views; ++v) {
+    const acc_t wv = w ? static_cast<acc_t>(w[v]) : acc_t(1);
+    if (wv == acc_t(0)) {
+      grad_x[2 * v] = grad_x[2 * v + 1] = acc_t(0);
+      if (grad_w) grad_w[v] = acc_t(0);
+      continue;
+    }
+    const scalar_t* p = proj + 12 * v;
+    const acc_t u = static_cast<acc_t>(x[2 * v]);
+    const acc_t t = static_cast<acc_t>(x[2 * v + 1]);
+    acc_t rx[4], ry[4], p3[4];
+    for (int k = 0; k < 4; ++k) {
+      p3[k] = static_cast<acc_t>(p[8 + k]);
+      rx[k] = u * p3[k] - static_cast<acc_t>(p[k]);
+      ry[k] = t * p3[k] - static_cast<acc_t>(p[4 + k]);
+    }
+    // M = sum w^2 r r^T  =>  dL/dr = 2 w^2 G r,  dL/dw = 2 w r^T G r.
+    acc_t gx[4], gy[4];
+    for (int i = 0; i < 4; ++i) {
+      gx[i] = g[i][0] * rx[0] + g[i][1] * rx[1] + g[i][2] * rx[2] + g[i][3] * rx[3];
+      gy[i] = g[i][0] * ry[0] + g[i][1] * ry[1] + g[i][2] * ry[2] + g[i][3] * ry[3];
+    }
+    const acc_t two_w2 = acc_t(2) * wv * wv;
+    if (grad_w) grad_w[v] = acc_t(2) * wv * (dot4(rx, gx) + dot4(ry, gy));
+    for (int k = 0; k < 4; ++k) {
+      gx[k] *= two_w2;
+      gy[k] *= two_w2;
+    }
+    grad_x[2 * v] = dot4(gx, p3);
+    grad_x[2 * v + 1] = dot4(gy, p3);
+    if (grad_proj) {
+      acc_t* gp = grad_proj + 12 * v;
+      for (int k = 0; k < 4; ++k) {
+        gp[k] -= gx[k];
+        gp[4 + k] -= gy[k];
+        gp[8 + k] += u * gx[k] + t * gy[k];
+      }
+    }
+  }
+}
+
+}  // namespace mvpose3d::ops::detail
