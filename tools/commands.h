@@ -13,5 +13,6 @@ namespace mvpose3d::tools {
 const std::vector<std::string>& command_line();
 
 // One add_<name>_command(CLI::App&) per subcommand, defined in cmd_<name>.cpp.
+void add_check_config_command(CLI::App& app);
 
 }  // namespace mvpose3d::tools

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { init_console_logging(log_level); });
 
   // Subcommands, in the order `mvpose3d --help` lists them.
+  tools::add_check_config_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,64 @@
+// The `model` section: encoder, fusion, decoder and triangulation of the multi-view network.
+#pragma once
+
+#include "mvpose3d/config/schema.h"
+
+#include <string>
+
+namespace mvpose3d {
+
+struct ModelConfig {
+  std::string backbone = "resnet50";         // ResNet encoder depth
+  std::string pretrained;                    // encoder weights file, "" = random init
+  std::string fusion = "canonical";          // none (baseline) | fusion | canonical
+  std::string ftl_mode = "projection";       // feature transform: rotation | projection
+  std::string canonical_pooling = "concat";  // how views are combined in the canonical frame
+  bool equivariant = false;                  // constrain fusion to be equivariant to view order
+  bool view_shortcut = false;                // add each view's own latent to its decoder input
+  int latent_channels = 300;                 // channels of the per-view latent before the FTL
+  int fused_channels = 400;                  // channels of the fused canonical representation
+  int deconv_layers = 3;                     // transposed convolutions in the heatmap decoder
+  int deconv_channels = 256;                 // channels of each decoder layer
+  int deconv_kernel = 4;                     // kernel size of the transposed convolutions
+  double softargmax_beta = 1.0;              // soft-argmax inverse temperature
+  std::string triangulation = "fused";       // fused | svd | sii
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("backbone",
+      backbone,
+      "ResNet encoder",
+      OneOf({"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"}));
+    v("pretrained", pretrained, "encoder weights file, \"\" = random initialisation");
+    v("fusion",
+      fusion,
+      "none = independent views (baseline), fusion = concatenation, canonical = canonical fusion",
+      OneOf({"none", "fusion", "canonical"}));
+    v("ftl_mode",
+      ftl_mode,
+      "feature transform layer: by the rotation R, or by the projection P and its pseudo-inverse",
+      OneOf({"rotation", "projection"}));
+    v("canonical_pooling",
+      canonical_pooling,
+      "combining the views in the canonical frame: concat (per view slot) or mean (symmetric)",
+      OneOf({"concat", "mean"}));
+    v("equivariant", equivariant, "make the fusion equivariant to the order of the views");
+    v("view_shortcut", view_shortcut, "also feed each view's own latent to its decoder");
+    v("latent_channels", latent_channels, "channels of the per-view latent code", Positive());
+    v("fused_channels", fused_channels, "channels of the fused canonical code", Positive());
+    v("deconv_layers", deconv_layers, "transposed convolutions in the decoder", NonNegative());
+    v("deconv_channels", deconv_channels, "channels of each decoder layer", Positive());
+    v("deconv_kernel",
+      deconv_kernel,
+      "kernel size of the transposed convolutions",
+      OneOf({2, 3, 4}));
+    v("softargmax_beta", softargmax_beta, "soft-argmax inverse temperature", Positive());
+    v("triangulation",
+      triangulation,
+      "DLT solver: fused (exact, one kernel per point), svd (reference) or sii (paper's Alg. 1)",
+      OneOf({"fused", "svd", "sii"}));
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(ModelConfig)
+
+}  // namespace mvpose3d
