@@ -1,5 +1,6 @@
 // The subcommands of the `mvpose3d` program. Each lives in its own cmd_*.cpp and adds itself to the
-// CLI11 app here, explicitly (no static self-registration: it is silently dropped from static libraries).
+// CLI11 app here, explicitly (no static self-registration: it is silently dropped from static
+// libraries).
 #pragma once
 
 #include <string>
@@ -13,6 +14,8 @@ namespace mvpose3d::tools {
 const std::vector<std::string>& command_line();
 
 // One add_<name>_command(CLI::App&) per subcommand, defined in cmd_<name>.cpp.
+void add_triangulate_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 void add_check_config_command(CLI::App& app);
 
 }  // namespace mvpose3d::tools

@@ -2,14 +2,15 @@
 //
 // Exit status: 0 success, 1 a failure while running, 2 bad usage or configuration.
 // Every error is printed as one line "mvpose3d: error: ..." without a stack trace.
+#include "mvpose3d/config.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/logging.h"
+
 #include <cstdio>
 #include <exception>
 
 #include <CLI/CLI.hpp>
 
-#include "mvpose3d/config.h"
-#include "mvpose3d/core/error.h"
-#include "mvpose3d/core/logging.h"
 #include "tools/commands.h"
 
 namespace mvpose3d::tools {
@@ -18,7 +19,9 @@ namespace {
 std::vector<std::string> g_command_line;
 }
 
-const std::vector<std::string>& command_line() { return g_command_line; }
+const std::vector<std::string>& command_line() {
+  return g_command_line;
+}
 
 }  // namespace mvpose3d::tools
 
@@ -26,15 +29,19 @@ int main(int argc, char** argv) {
   using namespace mvpose3d;
   tools::g_command_line.assign(argv, argv + argc);
 
-  CLI::App app{"mvpose3d " MVPOSE3D_VERSION
-               ": lightweight multi-view 3D human pose estimation (Remelli et al., CVPR 2020) on LibTorch"};
+  CLI::App app{
+      "mvpose3d " MVPOSE3D_VERSION
+      ": lightweight multi-view 3D human pose estimation (Remelli et al., CVPR 2020) on LibTorch"};
   app.require_subcommand(1);
   app.set_version_flag("--version", MVPOSE3D_VERSION);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
   app.parse_complete_callback([&] { init_console_logging(log_level); });
 
   // Subcommands, in the order `mvpose3d --help` lists them.
+  tools::add_triangulate_command(app);
+  tools::add_bench_command(app);
   tools::add_check_config_command(app);
 
   try {

@@ -1,9 +1,9 @@
 #include "mvpose3d/core/logging.h"
 
+#include "mvpose3d/core/error.h"
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
-
-#include "mvpose3d/core/error.h"
 
 namespace mvpose3d {
 
@@ -13,7 +13,8 @@ void init_console_logging(const std::string& level) {
   logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
   const auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
-    throw UsageError(fmt::format("unknown log level '{}' (expected trace, debug, info, warn, error)", level));
+    throw UsageError(
+        fmt::format("unknown log level '{}' (expected trace, debug, info, warn, error)", level));
   }
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::info);
@@ -21,7 +22,8 @@ void init_console_logging(const std::string& level) {
 }
 
 void add_log_file(const std::filesystem::path& log_file) {
-  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), /*truncate=*/false);
+  auto sink =
+      std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), /*truncate=*/false);
   sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   spdlog::default_logger()->sinks().push_back(sink);
 }

@@ -1,20 +1,19 @@
 #include "mvpose3d/core/run_dir.h"
 
-#include <unistd.h>
+#include "mvpose3d/config.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <unistd.h>
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
-
-#include "mvpose3d/config.h"
-#include "mvpose3d/core/error.h"
-#include "mvpose3d/core/file_io.h"
 
 #ifndef MVPOSE3D_SOURCE_DIR
 #define MVPOSE3D_SOURCE_DIR ""
@@ -37,7 +36,8 @@ std::string run_command(const std::string& command) {
 }
 
 std::string shell_quote(const std::string& arg) {
-  if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;") == std::string::npos) return arg;
+  if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;") == std::string::npos)
+    return arg;
   std::string quoted = "'";
   for (char c : arg) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
@@ -47,32 +47,46 @@ std::string shell_quote(const std::string& arg) {
 
 std::string EnvironmentInfo::to_text() const {
   return fmt::format(
-      "git_sha: {}\nmvpose3d_version: {}\nlibtorch_version: {}\ncuda_compiled: {}\ncuda_available: {}\n"
+      "git_sha: {}\nmvpose3d_version: {}\nlibtorch_version: {}\ncuda_compiled: {}\ncuda_available: "
+      "{}\n"
       "cuda_device: {}\nnum_threads: {}\nhostname: {}\ncommand_line: {}\n",
-      git_sha, mvpose3d_version, libtorch_version, cuda_compiled, cuda_available,
-      cuda_device.empty() ? "none" : cuda_device, num_threads, hostname, command_line);
+      git_sha,
+      mvpose3d_version,
+      libtorch_version,
+      cuda_compiled,
+      cuda_available,
+      cuda_device.empty() ? "none" : cuda_device,
+      num_threads,
+      hostname,
+      command_line);
 }
 
 EnvironmentInfo collect_environment(const std::vector<std::string>& argv) {
   EnvironmentInfo env;
   const std::string source_dir = MVPOSE3D_SOURCE_DIR;
-  env.git_sha = source_dir.empty()
-                    ? ""
-                    : run_command("git -C " + shell_quote(source_dir) + " rev-parse HEAD 2>/dev/null");
+  env.git_sha =
+      source_dir.empty()
+          ? ""
+          : run_command("git -C " + shell_quote(source_dir) + " rev-parse HEAD 2>/dev/null");
   if (env.git_sha.empty()) env.git_sha = "unknown";
   env.mvpose3d_version = MVPOSE3D_VERSION;
   env.libtorch_version = TORCH_VERSION;
   env.cuda_compiled = MVPOSE3D_CUDA_ENABLED != 0;
   env.cuda_available = torch::cuda::is_available();
-  if (env.cuda_available) env.cuda_device = run_command("nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1");
+  if (env.cuda_available)
+    env.cuda_device =
+        run_command("nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1");
   env.num_threads = at::get_num_threads();
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size()) == 0) env.hostname = host.data();
-  for (size_t i = 0; i < argv.size(); ++i) env.command_line += (i ? " " : "") + shell_quote(argv[i]);
+  for (size_t i = 0; i < argv.size(); ++i)
+    env.command_line += (i ? " " : "") + shell_quote(argv[i]);
   return env;
 }
 
-fs::path create_run_dir(const fs::path& root, const std::string& config_name, const EnvironmentInfo& env) {
+fs::path create_run_dir(const fs::path& root,
+                        const std::string& config_name,
+                        const EnvironmentInfo& env) {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm local{};
   ::localtime_r(&now, &local);
@@ -81,10 +95,12 @@ fs::path create_run_dir(const fs::path& root, const std::string& config_name, co
   const fs::path parent = root / config_name;
   std::error_code ec;
   fs::create_directories(parent, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create run directory ({})", parent.string(), ec.message()));
+  if (ec)
+    throw Error(fmt::format("{}: cannot create run directory ({})", parent.string(), ec.message()));
   fs::path dir = parent / stamp.data();
   for (int suffix = 1; !fs::create_directory(dir, ec); ++suffix) {
-    if (ec) throw Error(fmt::format("{}: cannot create run directory ({})", dir.string(), ec.message()));
+    if (ec)
+      throw Error(fmt::format("{}: cannot create run directory ({})", dir.string(), ec.message()));
     dir = parent / fmt::format("{}-{}", stamp.data(), suffix);
   }
   write_file_atomic(dir / "env.txt", env.to_text());

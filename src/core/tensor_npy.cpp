@@ -1,10 +1,10 @@
 #include "mvpose3d/core/tensor_npy.h"
 
+#include "mvpose3d/core/error.h"
+
 #include <cstring>
 
 #include <ATen/ATen.h>
-
-#include "mvpose3d/core/error.h"
 
 namespace mvpose3d {
 
@@ -25,16 +25,26 @@ at::ScalarType scalar_type_of(const std::string& dtype) {
 
 std::string dtype_of(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return "f4";
-    case at::kDouble: return "f8";
-    case at::kHalf: return "f2";
-    case at::kChar: return "i1";
-    case at::kShort: return "i2";
-    case at::kInt: return "i4";
-    case at::kLong: return "i8";
-    case at::kByte: return "u1";
-    case at::kBool: return "b1";
-    default: throw Error(fmt::format("tensor dtype {} cannot be saved as .npy", c10::toString(type)));
+    case at::kFloat:
+      return "f4";
+    case at::kDouble:
+      return "f8";
+    case at::kHalf:
+      return "f2";
+    case at::kChar:
+      return "i1";
+    case at::kShort:
+      return "i2";
+    case at::kInt:
+      return "i4";
+    case at::kLong:
+      return "i8";
+    case at::kByte:
+      return "u1";
+    case at::kBool:
+      return "b1";
+    default:
+      throw Error(fmt::format("tensor dtype {} cannot be saved as .npy", c10::toString(type)));
   }
 }
 
@@ -56,7 +66,9 @@ NpyArray tensor_to_npy(const at::Tensor& tensor) {
   return array;
 }
 
-at::Tensor load_npy_tensor(const std::filesystem::path& path) { return npy_to_tensor(read_npy(path)); }
+at::Tensor load_npy_tensor(const std::filesystem::path& path) {
+  return npy_to_tensor(read_npy(path));
+}
 
 void save_npy_tensor(const std::filesystem::path& path, const at::Tensor& tensor) {
   write_npy(path, tensor_to_npy(tensor));

@@ -155,7 +155,8 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
                                                 double shift,
                                                 double tolerance,
                                                 double max_distance,
-                                                bool accumulate_double) {
+                                                bool accumulate_double,
+                                                bool keep_eigenvectors) {
     detail::SolveSettings settings;
     settings.max_iterations = static_cast<int>(max_iterations);
     settings.shift = shift;
@@ -168,14 +169,14 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
     detail::FusedForward out;
     if (x.is_cuda()) {
 #if MVPOSE3D_CUDA_ENABLED
-      out = detail::triangulate_forward_cuda(x, proj, weights, settings, acc);
+      out = detail::triangulate_forward_cuda(x, proj, weights, settings, acc, keep_eigenvectors);
 #else
       throw Error(
           "triangulate: inputs are on CUDA but mvpose3d was built without CUDA "
           "(MVPOSE3D_WITH_CUDA=OFF)");
 #endif
     } else {
-      out = detail::triangulate_forward_cpu(x, proj, weights, settings, acc);
+      out = detail::triangulate_forward_cpu(x, proj, weights, settings, acc, keep_eigenvectors);
     }
     ctx->save_for_backward({x, proj, weights_or_empty, out.eigenvector, out.status});
     ctx->mark_non_differentiable({out.status});
@@ -208,7 +209,15 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
           grad_points, x, proj, weights, saved[3], saved[4], need_x, need_proj, need_w);
     }
     if (!weights.defined()) grads.weights = Tensor();
-    return {grads.x, grads.proj, grads.weights, Tensor(), Tensor(), Tensor(), Tensor(), Tensor()};
+    return {grads.x,
+            grads.proj,
+            grads.weights,
+            Tensor(),
+            Tensor(),
+            Tensor(),
+            Tensor(),
+            Tensor(),
+            Tensor()};
   }
 };
 
@@ -424,6 +433,9 @@ Triangulation triangulate(const Tensor& points2d,
     const double tolerance =
         options.tolerance > 0 ? options.tolerance : (acc_double ? 1e-13 : 1e-6);
     const Tensor weights_or_empty = c.weights.defined() ? c.weights : at::empty({0}, c.x.options());
+    // The eigenvectors are kept for the backward pass only when one can follow.
+    const bool keep = at::GradMode::is_enabled() && (c.x.requires_grad() || proj.requires_grad() ||
+                                                     weights_or_empty.requires_grad());
     const auto out = FusedTriangulate::apply(c.x,
                                              proj,
                                              weights_or_empty,
@@ -431,7 +443,8 @@ Triangulation triangulate(const Tensor& points2d,
                                              shift,
                                              tolerance,
                                              options.max_distance,
-                                             acc_double);
+                                             acc_double,
+                                             keep);
     const Tensor status = out[1];
     result = finish(out[0], status == 0, status, norm ? &*norm : nullptr, c.groups, c.leading);
   } else {

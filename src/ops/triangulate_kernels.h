@@ -13,7 +13,7 @@ namespace mvpose3d::ops::detail {
 
 struct FusedForward {
   at::Tensor points;       // [N, 3]  dtype of x; 0 where status != 0
-  at::Tensor eigenvector;  // [N, 4]  accumulation dtype; unit, v[3] >= 0
+  at::Tensor eigenvector;  // [N, 4]  accumulation dtype; unit, v[3] >= 0 (undefined unless kept)
   at::Tensor status;       // [N]     uint8 TriangulationStatus
 };
 
@@ -27,7 +27,8 @@ FusedForward triangulate_forward_cpu(const at::Tensor& x,
                                      const at::Tensor& proj,
                                      const at::Tensor& weights,
                                      const SolveSettings& settings,
-                                     at::ScalarType accumulate);
+                                     at::ScalarType accumulate,
+                                     bool keep_eigenvectors);
 
 FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
                                     const at::Tensor& x,
@@ -44,7 +45,8 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
                                       const at::Tensor& proj,
                                       const at::Tensor& weights,
                                       const SolveSettings& settings,
-                                      at::ScalarType accumulate);
+                                      at::ScalarType accumulate,
+                                      bool keep_eigenvectors);
 
 FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
                                      const at::Tensor& x,

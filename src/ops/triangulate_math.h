@@ -23,8 +23,11 @@
 
 #if defined(__CUDACC__)
 #define MVPOSE3D_HOST_DEVICE __host__ __device__ __forceinline__
+#define MVPOSE3D_FAST_PATH __host__ __device__ __forceinline__
 #else
 #define MVPOSE3D_HOST_DEVICE inline
+// Inlined into the CPU loop over points, so that the loop can vectorise.
+#define MVPOSE3D_FAST_PATH inline __attribute__((always_inline))
 #endif
 
 namespace mvpose3d::ops::detail {
@@ -195,6 +198,7 @@ struct SolveSettings {
       1e7;  // |X| in normalised units beyond which the point counts as at infinity
   double degenerate_det =
       1e-15;  // (l2 - l1)(l3 - l1)(l4 - l1) below this (trace 1): no isolated solution
+  double angle_tolerance = 1e-10;  // eigenvector accuracy (radians) the fast path must certify
 };
 
 // Cyclic Jacobi eigen-decomposition of a symmetric 4x4 matrix: the slow but unconditionally
@@ -359,6 +363,118 @@ MVPOSE3D_HOST_DEVICE uint8_t smallest_eigenvector(const Sym4<acc_t>& m,
   const acc_t xyz = my_sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
   if (!(v[3] * static_cast<acc_t>(settings.max_distance) > xyz)) return kAtInfinity;
   return kValid;
+}
+
+// 2x2 minors of rows (0, 1) and rows (2, 3) of a symmetric 4x4 matrix, and its determinant.
+template <typename T>
+struct Minors4 {
+  T b00, b01, b02, b03, b04, b05, b06, b07, b08, b09, b10, b11, det;
+};
+
+template <typename T>
+MVPOSE3D_FAST_PATH Minors4<T> minors4(const T a[10]) {
+  // Packed upper triangle: a[0]=a00 a[1]=a01 a[2]=a02 a[3]=a03 a[4]=a11 a[5]=a12 a[6]=a13 a[7]=a22
+  // a[8]=a23 a[9]=a33.
+  Minors4<T> m;
+  m.b00 = a[0] * a[4] - a[1] * a[1];
+  m.b01 = a[0] * a[5] - a[2] * a[1];
+  m.b02 = a[0] * a[6] - a[3] * a[1];
+  m.b03 = a[1] * a[5] - a[2] * a[4];
+  m.b04 = a[1] * a[6] - a[3] * a[4];
+  m.b05 = a[2] * a[6] - a[3] * a[5];
+  m.b06 = a[2] * a[6] - a[5] * a[3];
+  m.b07 = a[2] * a[8] - a[7] * a[3];
+  m.b08 = a[2] * a[9] - a[8] * a[3];
+  m.b09 = a[5] * a[8] - a[7] * a[6];
+  m.b10 = a[5] * a[9] - a[8] * a[6];
+  m.b11 = a[7] * a[9] - a[8] * a[8];
+  m.det =
+      m.b00 * m.b11 - m.b01 * m.b10 + m.b02 * m.b09 + m.b03 * m.b08 - m.b04 * m.b07 + m.b05 * m.b06;
+  return m;
+}
+
+// Number of adjugate products after the start in the fast path.
+constexpr int kFastIterations = 2;
+
+// Branch-free fast path for the common case, written so that a loop over points vectorises (CPU)
+// and warps do not diverge (CUDA). Inverse iteration without divisions: the adjugate
+// adj(M) = det(M) M^-1 = sum_k (prod_{j != k} l_j) v_k v_k^T has the direction of M^-1, needs no
+// shift, stays exact (rank one) for noise-free, exactly singular M, and its last column adj(M) e4
+// is the inhomogeneous solution [X; 1] of M[0:3,0:3] X = -M[0:3,3]: the start. `iterations` more
+// products follow, then one normalisation.
+// The result is accepted only with a certificate, otherwise the caller falls back to
+// smallest_eigenvector(). With l = v^T Mn v, r = Mn v - l v and G = Mn - l I + v v^T:
+//  * G positive definite (all leading principal minors > 0) <=> l is the smallest eigenvalue;
+//  * det(G) = (l2 - l)(l3 - l)(l4 - l) <= l2 - l (trace 1), so det(G) bounds the gap from below;
+//  * ||r|| / gap bounds the angle to the true eigenvector (Davis-Kahan), so
+//    ||r|| <= angle_tolerance * det(G) certifies the eigenvector to angle_tolerance.
+template <int kIterations, typename T>
+MVPOSE3D_FAST_PATH bool fast_smallest_eigenvector(
+    const T m[10], T angle_tolerance, T degenerate_det, T max_distance, T v[4]) {
+  const T it = T(1) / (m[0] + m[4] + m[7] + m[9]);
+  T a[10];
+  for (int k = 0; k < 10; ++k) a[k] = m[k] * it;
+  const Minors4<T> s = minors4(a);
+  // Adjugate (symmetric); row-major entries from the 2x2 minors.
+  const T j00 = a[4] * s.b11 - a[5] * s.b10 + a[6] * s.b09;
+  const T j01 = a[2] * s.b10 - a[1] * s.b11 - a[3] * s.b09;
+  const T j02 = a[6] * s.b05 - a[8] * s.b04 + a[9] * s.b03;
+  const T j03 = a[7] * s.b04 - a[5] * s.b05 - a[8] * s.b03;
+  const T j11 = a[0] * s.b11 - a[2] * s.b08 + a[3] * s.b07;
+  const T j12 = a[8] * s.b02 - a[3] * s.b05 - a[9] * s.b01;
+  const T j13 = a[2] * s.b05 - a[7] * s.b02 + a[8] * s.b01;
+  const T j22 = a[3] * s.b04 - a[6] * s.b02 + a[9] * s.b00;
+  const T j23 = a[5] * s.b02 - a[2] * s.b04 - a[8] * s.b00;
+  const T j33 = a[2] * s.b03 - a[5] * s.b01 + a[7] * s.b00;
+  T v0 = j03, v1 = j13, v2 = j23, v3 = j33;  // adj(M) e4
+  for (int step = 0; step < kIterations; ++step) {
+    const T y0 = j00 * v0 + j01 * v1 + j02 * v2 + j03 * v3;
+    const T y1 = j01 * v0 + j11 * v1 + j12 * v2 + j13 * v3;
+    const T y2 = j02 * v0 + j12 * v1 + j22 * v2 + j23 * v3;
+    const T y3 = j03 * v0 + j13 * v1 + j23 * v2 + j33 * v3;
+    // No renormalisation: with trace 1 each product scales by about l2 l3 l4 <= 1/27, which the
+    // few fixed steps cannot take to under/overflow even in float32.
+    v0 = y0;
+    v1 = y1;
+    v2 = y2;
+    v3 = y3;
+  }
+  {
+    const T inv = T(1) / my_sqrt(v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3);
+    const T sign = v3 < T(0) ? -inv : inv;
+    v[0] = v0 * sign;
+    v[1] = v1 * sign;
+    v[2] = v2 * sign;
+    v[3] = v3 * sign;
+  }
+  // Certificate.
+  const T mv0 = a[0] * v[0] + a[1] * v[1] + a[2] * v[2] + a[3] * v[3];
+  const T mv1 = a[1] * v[0] + a[4] * v[1] + a[5] * v[2] + a[6] * v[3];
+  const T mv2 = a[2] * v[0] + a[5] * v[1] + a[7] * v[2] + a[8] * v[3];
+  const T mv3 = a[3] * v[0] + a[6] * v[1] + a[8] * v[2] + a[9] * v[3];
+  const T l = v[0] * mv0 + v[1] * mv1 + v[2] * mv2 + v[3] * mv3;
+  const T r0 = mv0 - l * v[0], r1 = mv1 - l * v[1], r2 = mv2 - l * v[2], r3 = mv3 - l * v[3];
+  const T res2 = r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
+  T g[10];
+  g[0] = a[0] - l + v[0] * v[0];
+  g[1] = a[1] + v[0] * v[1];
+  g[2] = a[2] + v[0] * v[2];
+  g[3] = a[3] + v[0] * v[3];
+  g[4] = a[4] - l + v[1] * v[1];
+  g[5] = a[5] + v[1] * v[2];
+  g[6] = a[6] + v[1] * v[3];
+  g[7] = a[7] - l + v[2] * v[2];
+  g[8] = a[8] + v[2] * v[3];
+  g[9] = a[9] - l + v[3] * v[3];
+  const Minors4<T> gm = minors4(g);
+  const T minor3 = g[0] * (g[4] * g[7] - g[5] * g[5]) - g[1] * (g[1] * g[7] - g[5] * g[2]) +
+                   g[2] * (g[1] * g[5] - g[4] * g[2]);
+  const T xyz2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+  const T bound = angle_tolerance * gm.det;
+  return (g[0] > T(0)) & (gm.b00 > T(0)) & (minor3 > T(0)) & (gm.det > degenerate_det) &
+         (res2 <= bound * bound) & (v[3] * v[3] * max_distance * max_distance > xyz2) &
+         (res2 - res2 == T(0)) &
+         (gm.det - gm.det == T(0));  // finite (x - x is NaN for Inf and NaN)
 }
 
 // Gradient of a loss with respect to the packed symmetric normal matrix, given dL/dX for X =

@@ -1,11 +1,11 @@
-#include <unistd.h>
-
-#include <filesystem>
-
-#include <gtest/gtest.h>
+#include "mvpose3d/core/file_io.h"
 
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/core/file_io.h"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
 
 namespace mvpose3d {
 namespace {
@@ -13,7 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(FileIo, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
-  const fs::path dir = fs::temp_directory_path() / ("mvpose3d_fileio_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("mvpose3d_fileio_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   write_file_atomic(dir / "sub" / "a.txt", "first");
   write_file_atomic(dir / "sub" / "a.txt", "second");
@@ -25,7 +26,8 @@ TEST(FileIo, AtomicWriteReplacesWholeAndLeavesNoTemporary) {
 }
 
 TEST(FileIo, FailedWriteKeepsPreviousFile) {
-  const fs::path dir = fs::temp_directory_path() / ("mvpose3d_fileio2_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("mvpose3d_fileio2_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   write_file_atomic(dir / "a.txt", "keep me");
   fs::create_directories(dir / "blocker");  // renaming a file over a directory fails

@@ -1,12 +1,13 @@
+#include "mvpose3d/core/npy.h"
+
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/tensor_npy.h"
+
 #include <filesystem>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-
-#include "mvpose3d/core/error.h"
-#include "mvpose3d/core/file_io.h"
-#include "mvpose3d/core/npy.h"
-#include "mvpose3d/core/tensor_npy.h"
 
 namespace mvpose3d {
 namespace {
@@ -38,7 +39,8 @@ TEST(Npy, WritesNumpyCompatibleHeader) {
   const std::string bytes = serialize_npy(tensor_to_npy(at::zeros({2, 3}, at::kFloat)));
   EXPECT_EQ(bytes.substr(1, 5), "NUMPY");
   EXPECT_EQ((bytes.size() - 2 * 3 * 4) % 64, 0u);  // data aligned to 64 bytes
-  EXPECT_NE(bytes.find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), std::string::npos);
+  EXPECT_NE(bytes.find("'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"),
+            std::string::npos);
 }
 
 TEST(Npy, RejectsTruncatedData) {
@@ -48,8 +50,9 @@ TEST(Npy, RejectsTruncatedData) {
     parse_npy(bytes, "x.npy");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("x.npy: data holds 29 bytes but dtype f8 and shape (4) need 32"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("x.npy: data holds 29 bytes but dtype f8 and shape (4) need 32"),
+        std::string::npos)
         << e.what();
   }
 }

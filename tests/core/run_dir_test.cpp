@@ -1,11 +1,11 @@
-#include <unistd.h>
-
-#include <filesystem>
-
-#include <gtest/gtest.h>
+#include "mvpose3d/core/run_dir.h"
 
 #include "mvpose3d/core/file_io.h"
-#include "mvpose3d/core/run_dir.h"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
 
 namespace mvpose3d {
 namespace {
@@ -22,7 +22,8 @@ TEST(RunDir, CreatesDistinctTimestampedDirsWithEnv) {
   EXPECT_EQ(a.parent_path(), root / "demo");
   const std::string text = read_text_file(a / "env.txt");
   EXPECT_NE(text.find("libtorch_version: "), std::string::npos);
-  EXPECT_NE(text.find("command_line: mvpose3d train --config 'a b.yaml'"), std::string::npos) << text;
+  EXPECT_NE(text.find("command_line: mvpose3d train --config 'a b.yaml'"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("git_sha: "), std::string::npos);
   fs::remove_all(root);
 }

@@ -1,7 +1,8 @@
 // GoogleTest main for every mvpose3d test binary.
 //
 // Tests whose name ends in _CUDA need a GPU. Without one they are filtered out and each is reported
-// on its own line as "[  SKIPPED ] Suite.Name_CUDA (no CUDA device)", which CTest counts as skipped.
+// on its own line as "[  SKIPPED ] Suite.Name_CUDA (no CUDA device)", which CTest counts as
+// skipped.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -12,14 +13,17 @@
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Glob match with gtest's wildcards: '*' any run of characters, '?' one character.
 bool glob_match(const char* pattern, const char* text) {
   if (*pattern == '\0') return *text == '\0';
-  if (*pattern == '*') return glob_match(pattern + 1, text) || (*text != '\0' && glob_match(pattern, text + 1));
-  return *text != '\0' && (*pattern == '?' || *pattern == *text) && glob_match(pattern + 1, text + 1);
+  if (*pattern == '*')
+    return glob_match(pattern + 1, text) || (*text != '\0' && glob_match(pattern, text + 1));
+  return *text != '\0' && (*pattern == '?' || *pattern == *text) &&
+         glob_match(pattern + 1, text + 1);
 }
 
 bool matches_any(const std::string& patterns, const std::string& name) {
@@ -38,7 +42,8 @@ bool selected(const std::string& filter, const std::string& full_name) {
   std::string positive = filter.substr(0, dash);
   if (positive.empty()) positive = "*";
   const std::string negative = dash == std::string::npos ? "" : filter.substr(dash + 1);
-  return matches_any(positive, full_name) && (negative.empty() || !matches_any(negative, full_name));
+  return matches_any(positive, full_name) &&
+         (negative.empty() || !matches_any(negative, full_name));
 }
 
 }  // namespace

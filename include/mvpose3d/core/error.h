@@ -1,7 +1,7 @@
 // Error types and checks used across mvpose3d.
 //
-// Every user-facing failure is an mvpose3d::Error whose message is one line that names what was wrong
-// and where (file, key, argument). The command-line tool prints it without a stack trace.
+// Every user-facing failure is an mvpose3d::Error whose message is one line that names what was
+// wrong and where (file, key, argument). The command-line tool prints it without a stack trace.
 #pragma once
 
 #include <stdexcept>
@@ -27,7 +27,7 @@ class UsageError : public Error {
 }  // namespace mvpose3d
 
 // MVPOSE3D_CHECK(cond, "format {}", args...): throws mvpose3d::Error with the formatted message.
-#define MVPOSE3D_CHECK(cond, ...)                                 \
-  do {                                                            \
+#define MVPOSE3D_CHECK(cond, ...)                                     \
+  do {                                                                \
     if (!(cond)) throw ::mvpose3d::Error(::fmt::format(__VA_ARGS__)); \
   } while (false)

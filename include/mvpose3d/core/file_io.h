@@ -1,7 +1,8 @@
 // Whole-file reads and atomic writes.
 //
 // Outputs are written to "<path>.tmp-<pid>" in the same directory and renamed over the target, so a
-// crash or an error never leaves a partial file behind, and an existing file is only replaced whole.
+// crash or an error never leaves a partial file behind, and an existing file is only replaced
+// whole.
 #pragma once
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // NumPy .npy files (format versions 1.0-3.0), the exchange format of the command-line tools.
 //
-// Plain numeric arrays only: little-endian or byte-order-free dtypes f4, f8, i1, i2, i4, i8, u1, b1,
-// C order. Fortran order and structured dtypes are refused with a message naming the file.
+// Plain numeric arrays only: little-endian or byte-order-free dtypes f4, f8, i1, i2, i4, i8, u1,
+// b1, C order. Fortran order and structured dtypes are refused with a message naming the file.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,9 @@
 namespace mvpose3d {
 
 struct NpyArray {
-  std::string dtype;            // numpy kind+size without byte order: "f4", "f8", "i8", "u1", "b1", ...
-  std::vector<int64_t> shape;   // C order
-  std::vector<char> data;       // raw little-endian element bytes, C order
+  std::string dtype;  // numpy kind+size without byte order: "f4", "f8", "i8", "u1", "b1", ...
+  std::vector<int64_t> shape;  // C order
+  std::vector<char> data;      // raw little-endian element bytes, C order
 
   int64_t numel() const;
   int64_t itemsize() const;

@@ -9,7 +9,7 @@ namespace mvpose3d {
 
 // What env.txt records about the process that made a run: enough to reproduce it.
 struct EnvironmentInfo {
-  std::string git_sha;          // of the source tree this binary was built from, or "unknown"
+  std::string git_sha;           // of the source tree this binary was built from, or "unknown"
   std::string mvpose3d_version;  // MVPOSE3D_VERSION
   std::string libtorch_version;  // TORCH_VERSION of the linked LibTorch
   bool cuda_compiled = false;    // MVPOSE3D_CUDA_ENABLED

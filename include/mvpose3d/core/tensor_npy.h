@@ -1,12 +1,12 @@
 // Conversions between NpyArray and torch tensors (CPU, contiguous).
 #pragma once
 
+#include "mvpose3d/core/npy.h"
+
 #include <filesystem>
 #include <string>
 
 #include <ATen/core/Tensor.h>
-
-#include "mvpose3d/core/npy.h"
 
 namespace mvpose3d {
 

@@ -16,6 +16,9 @@ namespace {
 // the deterministic final reduction (fixed, so results do not depend on the thread count).
 constexpr int64_t kBlock = 1024;
 
+// Points solved together by the branch-free fast path; the loop over them vectorises.
+constexpr int kLanes = 16;
+
 template <typename scalar_t, typename acc_t>
 void forward_kernel(const at::Tensor& x,
                     const at::Tensor& proj,
@@ -31,33 +34,60 @@ void forward_kernel(const at::Tensor& x,
   const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
   const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
   scalar_t* out = points.data_ptr<scalar_t>();
-  acc_t* vec = eigenvector.data_ptr<acc_t>();
+  acc_t* vec = eigenvector.numel() ? eigenvector.data_ptr<acc_t>() : nullptr;
   uint8_t* st = status.data_ptr<uint8_t>();
+  const acc_t angle_tol = static_cast<acc_t>(settings.angle_tolerance);
+  const acc_t det_min = static_cast<acc_t>(settings.degenerate_det);
+  const acc_t max_dist = static_cast<acc_t>(settings.max_distance);
   at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      Sym4<acc_t> m;
-      bool finite = true;
-      const int used = accumulate_normal_matrix<acc_t>(x_ptr + i * 2 * num_views,
-                                                       p_ptr + (i / per_group) * 12 * num_views,
-                                                       w_ptr ? w_ptr + i * num_views : nullptr,
-                                                       num_views,
-                                                       m,
-                                                       &finite);
-      acc_t v[4] = {0, 0, 0, 0};
-      acc_t lambda = 0;
-      int iterations = 0;
-      uint8_t code = kValid;
-      if (!finite) {
-        code = kNonFinite;
-      } else if (used < 2) {
-        code = kTooFewViews;
-      } else {
-        code = smallest_eigenvector(m, settings, v, &lambda, &iterations);
+    // Structure of arrays for one batch of lanes: the normal matrices and the solutions.
+    acc_t m[10][kLanes];
+    acc_t v[4][kLanes];
+    uint8_t pre[kLanes];
+    bool certified[kLanes];
+    for (int64_t first = begin; first < end; first += kLanes) {
+      const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - first));
+      for (int b = 0; b < lanes; ++b) {
+        const int64_t i = first + b;
+        Sym4<acc_t> mi;
+        bool finite = true;
+        const int used = accumulate_normal_matrix<acc_t>(x_ptr + i * 2 * num_views,
+                                                         p_ptr + (i / per_group) * 12 * num_views,
+                                                         w_ptr ? w_ptr + i * num_views : nullptr,
+                                                         num_views,
+                                                         mi,
+                                                         &finite);
+        pre[b] = !finite ? kNonFinite : used < 2 ? kTooFewViews : kValid;
+        for (int k = 0; k < 10; ++k)
+          m[k][b] = pre[b] == kValid ? mi.m[k] : (k == 0 || k == 4 || k == 7 || k == 9);
       }
-      st[i] = code;
-      for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
-      for (int k = 0; k < 3; ++k)
-        out[3 * i + k] = code == kValid ? static_cast<scalar_t>(v[k] / v[3]) : scalar_t(0);
+#pragma omp simd
+      for (int b = 0; b < kLanes; ++b) {
+        acc_t mm[10], vv[4];
+        for (int k = 0; k < 10; ++k) mm[k] = m[k][b];
+        certified[b] =
+            fast_smallest_eigenvector<kFastIterations>(mm, angle_tol, det_min, max_dist, vv);
+        for (int k = 0; k < 4; ++k) v[k][b] = vv[k];
+      }
+      for (int b = 0; b < lanes; ++b) {
+        const int64_t i = first + b;
+        uint8_t code = pre[b];
+        acc_t vi[4] = {v[0][b], v[1][b], v[2][b], v[3][b]};
+        if (code == kValid && !certified[b]) {
+          // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow path.
+          Sym4<acc_t> mi;
+          for (int k = 0; k < 10; ++k) mi.m[k] = m[k][b];
+          acc_t lambda = 0;
+          int iterations = 0;
+          code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
+        }
+        st[i] = code;
+        if (vec) {
+          for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? vi[k] : acc_t(0);
+        }
+        const acc_t inv_w = code == kValid ? acc_t(1) / vi[3] : acc_t(0);
+        for (int k = 0; k < 3; ++k) out[3 * i + k] = static_cast<scalar_t>(vi[k] * inv_w);
+      }
     }
   });
 }
@@ -145,11 +175,12 @@ FusedForward triangulate_forward_cpu(const at::Tensor& x,
                                      const at::Tensor& proj,
                                      const at::Tensor& weights,
                                      const SolveSettings& settings,
-                                     at::ScalarType accumulate) {
+                                     at::ScalarType accumulate,
+                                     bool keep_eigenvectors) {
   const int64_t n = x.size(0);
   FusedForward result;
   result.points = at::empty({n, 3}, x.options());
-  result.eigenvector = at::empty({n, 4}, x.options().dtype(accumulate));
+  result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
   result.status = at::empty({n}, x.options().dtype(at::kByte));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cpu", [&] {
     dispatch_accumulate(accumulate, [&](auto acc_tag) {

@@ -50,18 +50,25 @@ __global__ void forward_kernel(const scalar_t* __restrict__ x,
   const int used = accumulate_normal_matrix<acc_t>(
       x + i * 2 * num_views, p, w ? w + i * num_views : nullptr, num_views, m, &finite);
   acc_t v[4] = {0, 0, 0, 0};
-  acc_t lambda = 0;
-  int iterations = 0;
   uint8_t code = kValid;
   if (!finite) {
     code = kNonFinite;
   } else if (used < 2) {
     code = kTooFewViews;
-  } else {
+  } else if (!fast_smallest_eigenvector<kFastIterations>(
+                 m.m,
+                 static_cast<acc_t>(settings.angle_tolerance),
+                 static_cast<acc_t>(settings.degenerate_det),
+                 static_cast<acc_t>(settings.max_distance),
+                 v)) {
+    acc_t lambda = 0;
+    int iterations = 0;
     code = smallest_eigenvector(m, settings, v, &lambda, &iterations);
   }
   status[i] = code;
-  for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
+  if (vec) {
+    for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
+  }
   for (int k = 0; k < 3; ++k)
     out[3 * i + k] = code == kValid ? static_cast<scalar_t>(v[k] / v[3]) : scalar_t(0);
 }
@@ -167,13 +174,14 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
                                       const at::Tensor& proj,
                                       const at::Tensor& weights,
                                       const SolveSettings& settings,
-                                      at::ScalarType accumulate) {
+                                      at::ScalarType accumulate,
+                                      bool keep_eigenvectors) {
   check_inputs(x, proj, weights);
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0);
   FusedForward result;
   result.points = at::empty({n, 3}, x.options());
-  result.eigenvector = at::empty({n, 4}, x.options().dtype(accumulate));
+  result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
   result.status = at::empty({n}, x.options().dtype(at::kByte));
   if (n == 0) return result;
   const int64_t groups = proj.size(0);
