@@ -21,6 +21,9 @@ fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT_DIR/device.txt"
 BUILD_DIR=build-gpu JOBS="$(nproc)" CMAKE_ARGS="-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCHS:-90} -DMVPOSE3D_WITH_CUDA=ON" \
   ./scripts/setup.sh 2>&1 | tail -n 5
-ctest --test-dir build-gpu -R '(ops|geometry)/' --output-on-failure 2>&1 | tee "$OUT_DIR/ctest.txt" | tail -n 15
+# Test failures are reported, not fatal: the benchmark below still runs.
+ctest --test-dir build-gpu -R "${TEST_REGEX:-(ops|geometry)/}" --output-on-failure > "$OUT_DIR/ctest.txt" 2>&1 \
+  && echo "[gpu] tests passed" || echo "[gpu] TESTS FAILED (see ctest.txt)"
+tail -n 4 "$OUT_DIR/ctest.txt"
 ./build-gpu/tools/mvpose3d bench dlt --device cuda --out "$OUT_DIR" --max-points "${MAX_POINTS:-10000000}" \
   --svd-max-points "${SVD_MAX_POINTS:-1000000}" 2>&1 | tail -n 3
