@@ -278,7 +278,8 @@ Tensor solve_sii(const Tensor& rows,
     // DiffDLT: float32 A^T A + 1e-3 I, start uniform in [0, 1)^4 from the caller's generator.
     ata = ata.to(at::kFloat);
     b = ata + shift * at::eye(4, ata.options());
-    v = at::rand({n, 4, 1}, options.generator, ata.options());
+    // Drawn on the CPU and moved, as DiffDLT does (torch.rand(...).to(device)).
+    v = at::rand({n, 4, 1}, options.generator, ata.options().device(at::kCPU)).to(ata.device());
   } else {
     // Scale-aware shift and a deterministic start e4 (the rig centre in normalised coordinates).
     const Tensor trace = at::diagonal(ata, 0, 1, 2).sum(-1).clamp_min(1e-300).view({n, 1, 1});
@@ -418,7 +419,17 @@ Triangulation triangulate(const Tensor& points2d,
     stand_in.select(-1, 3).select(-1, 2).fill_(1.0);
     stand_in.select(-1, 3).select(-1, 0).copy_(
         at::arange(c.proj.size(1), c.proj.options()).view({1, -1}));
-    norm = normalize_rig(at::where(finite, c.proj, stand_in));
+    const Tensor safe_proj = at::where(finite, c.proj, stand_in);
+    if (c.proj.is_cuda() && !c.proj.requires_grad() && c.groups <= 4096) {
+      // A few dozen tiny ops: on a GPU their launches would cost far more than the triangulation
+      // itself, so constant matrices are normalised on the CPU (one small copy each way).
+      RigNormalization host = normalize_rig(safe_proj.to(at::kCPU));
+      const auto device = c.proj.device();
+      norm = RigNormalization{host.proj_normalized.to(device, /*non_blocking=*/true),
+                              host.centre.to(device, true), host.scale.to(device, true)};
+    } else {
+      norm = normalize_rig(safe_proj);
+    }
     proj = at::where(finite, norm->proj_normalized, c.proj);
   }
 
