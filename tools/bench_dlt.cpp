@@ -57,6 +57,9 @@ std::vector<Method> methods() {
   std::vector<Method> list;
   TriangulateOptions fused;
   list.push_back({"fused", fused});
+  TriangulateOptions fused_raw = fused;
+  fused_raw.normalize = false;  // no rig normalisation ops around the kernel
+  list.push_back({"fused_unnormalized", fused_raw});
   TriangulateOptions fused_f32 = fused;
   fused_f32.accumulate = at::kFloat;
   list.push_back({"fused_acc32", fused_f32});
