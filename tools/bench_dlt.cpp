@@ -196,7 +196,8 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
         } else if (m.prebuilt_eigh) {
           const auto a = at::randn({n, 2 * o.views, 4}, x.options());
           const auto ata = at::matmul(a.transpose(1, 2), a);
-          // cuSOLVER's batched eigh fails above about 32K matrices (kornia PR #3660): chunks of 16K.
+          // cuSOLVER's batched eigh fails above about 32K matrices (kornia PR #3660): chunks of
+          // 16K.
           seconds = median_seconds(device, o.min_seconds, [&] {
             for (int64_t start = 0; start < n; start += 16384) {
               (void)at::linalg_eigh(ata.narrow(0, start, std::min<int64_t>(16384, n - start)));

@@ -147,6 +147,24 @@ Tensor dot3(const Tensor& a, const Tensor& b) {
 // The fused method's autograd Function.
 class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
  public:
+  // The solver settings travel as plain scalars (what autograd Functions accept) and are kept in
+  // ctx->saved_data for the backward pass.
+  static detail::SolveSettings settings_from(int64_t max_iterations,
+                                             double shift,
+                                             double tolerance,
+                                             double max_distance,
+                                             bool accumulate_double,
+                                             bool normalize_in_kernel) {
+    detail::SolveSettings settings;
+    settings.max_iterations = static_cast<int>(max_iterations);
+    settings.shift = shift;
+    settings.tolerance = tolerance;
+    settings.max_distance = max_distance;
+    settings.degenerate_det = accumulate_double ? 1e-15 : 1e-9;
+    settings.normalize_in_kernel = normalize_in_kernel;
+    return settings;
+  }
+
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
                                                 const Tensor& x,
                                                 const Tensor& proj,
@@ -156,13 +174,10 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
                                                 double tolerance,
                                                 double max_distance,
                                                 bool accumulate_double,
+                                                bool normalize_in_kernel,
                                                 bool keep_eigenvectors) {
-    detail::SolveSettings settings;
-    settings.max_iterations = static_cast<int>(max_iterations);
-    settings.shift = shift;
-    settings.tolerance = tolerance;
-    settings.max_distance = max_distance;
-    settings.degenerate_det = accumulate_double ? 1e-15 : 1e-9;
+    const detail::SolveSettings settings = settings_from(
+        max_iterations, shift, tolerance, max_distance, accumulate_double, normalize_in_kernel);
     const at::ScalarType acc = accumulate_double ? at::kDouble : at::kFloat;
     // Autograd Functions cannot take undefined tensors: "no weights" travels as an empty tensor.
     const Tensor weights = weights_or_empty.numel() > 0 ? weights_or_empty : Tensor();
@@ -179,8 +194,14 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
       out = detail::triangulate_forward_cpu(x, proj, weights, settings, acc, keep_eigenvectors);
     }
     ctx->save_for_backward({x, proj, weights_or_empty, out.eigenvector, out.status});
-    ctx->mark_non_differentiable({out.status});
-    return {out.points, out.status};
+    ctx->saved_data["max_iterations"] = max_iterations;
+    ctx->saved_data["shift"] = shift;
+    ctx->saved_data["tolerance"] = tolerance;
+    ctx->saved_data["max_distance"] = max_distance;
+    ctx->saved_data["accumulate_double"] = accumulate_double;
+    ctx->saved_data["normalize_in_kernel"] = normalize_in_kernel;
+    ctx->mark_non_differentiable({out.status, out.valid});
+    return {out.points, out.status, out.valid};
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -193,6 +214,16 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
     const Tensor& x = saved[0];
     const Tensor& proj = saved[1];
     const Tensor weights = saved[2].numel() > 0 ? saved[2] : Tensor();
+    TORCH_CHECK(saved[3].size(0) == x.size(0),
+                "mvpose3d::ops::triangulate: backward called but the forward pass ran without "
+                "gradient tracking");
+    const detail::SolveSettings settings =
+        settings_from(ctx->saved_data["max_iterations"].toInt(),
+                      ctx->saved_data["shift"].toDouble(),
+                      ctx->saved_data["tolerance"].toDouble(),
+                      ctx->saved_data["max_distance"].toDouble(),
+                      ctx->saved_data["accumulate_double"].toBool(),
+                      ctx->saved_data["normalize_in_kernel"].toBool());
     Tensor grad_points = grad_outputs[0];
     if (!grad_points.defined()) grad_points = at::zeros({x.size(0), 3}, x.options());
     const bool need_x = ctx->needs_input_grad(0);
@@ -202,16 +233,17 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
     if (x.is_cuda()) {
 #if MVPOSE3D_CUDA_ENABLED
       grads = detail::triangulate_backward_cuda(
-          grad_points, x, proj, weights, saved[3], saved[4], need_x, need_proj, need_w);
+          grad_points, x, proj, weights, saved[3], saved[4], settings, need_x, need_proj, need_w);
 #endif
     } else {
       grads = detail::triangulate_backward_cpu(
-          grad_points, x, proj, weights, saved[3], saved[4], need_x, need_proj, need_w);
+          grad_points, x, proj, weights, saved[3], saved[4], settings, need_x, need_proj, need_w);
     }
     if (!weights.defined()) grads.weights = Tensor();
     return {grads.x,
             grads.proj,
             grads.weights,
+            Tensor(),
             Tensor(),
             Tensor(),
             Tensor(),
@@ -407,9 +439,14 @@ Triangulation triangulate(const Tensor& points2d,
             at::zeros(c.leading, points2d.options().dtype(at::kByte))};
   }
 
+  // The fused kernels normalise constant matrices themselves (one pass, no extra ops); matrices
+  // that need a gradient are normalised with differentiable ATen ops here.
+  const bool fused = options.method == TriangulationMethod::kFused;
+  const bool proj_needs_grad = at::GradMode::is_enabled() && c.proj.requires_grad();
+  const bool normalize_in_kernel = fused && options.normalize && !proj_needs_grad;
   std::optional<RigNormalization> norm;
   Tensor proj = c.proj;
-  if (options.normalize && !official) {
+  if (options.normalize && !official && !normalize_in_kernel) {
     // Groups with a non-finite matrix are normalised as a harmless stand-in rig, then given their
     // original (non-finite) matrices back, so the kernel flags their points and no NaN reaches the
     // gradients of the normalisation.
@@ -420,16 +457,7 @@ Triangulation triangulate(const Tensor& points2d,
     stand_in.select(-1, 3).select(-1, 0).copy_(
         at::arange(c.proj.size(1), c.proj.options()).view({1, -1}));
     const Tensor safe_proj = at::where(finite, c.proj, stand_in);
-    if (c.proj.is_cuda() && !c.proj.requires_grad() && c.groups <= 4096) {
-      // A few dozen tiny ops: on a GPU their launches would cost far more than the triangulation
-      // itself, so constant matrices are normalised on the CPU (one small copy each way).
-      RigNormalization host = normalize_rig(safe_proj.to(at::kCPU));
-      const auto device = c.proj.device();
-      norm = RigNormalization{host.proj_normalized.to(device, /*non_blocking=*/true),
-                              host.centre.to(device, true), host.scale.to(device, true)};
-    } else {
-      norm = normalize_rig(safe_proj);
-    }
+    norm = normalize_rig(safe_proj);
     proj = at::where(finite, norm->proj_normalized, c.proj);
   }
 
@@ -447,6 +475,7 @@ Triangulation triangulate(const Tensor& points2d,
     // The eigenvectors are kept for the backward pass only when one can follow.
     const bool keep = at::GradMode::is_enabled() && (c.x.requires_grad() || proj.requires_grad() ||
                                                      weights_or_empty.requires_grad());
+
     const auto out = FusedTriangulate::apply(c.x,
                                              proj,
                                              weights_or_empty,
@@ -455,9 +484,18 @@ Triangulation triangulate(const Tensor& points2d,
                                              tolerance,
                                              options.max_distance,
                                              acc_double,
+                                             normalize_in_kernel,
                                              keep);
-    const Tensor status = out[1];
-    result = finish(out[0], status == 0, status, norm ? &*norm : nullptr, c.groups, c.leading);
+    if (norm) {
+      result = finish(out[0], out[2], out[1], &*norm, c.groups, c.leading);
+    } else {
+      // Already in world units with zeros where invalid.
+      std::vector<int64_t> shape = c.leading;
+      shape.push_back(3);
+      result.points3d = out[0].view(shape);
+      result.valid = out[2].view(c.leading);
+      result.status = out[1].view(c.leading);
+    }
   } else {
     const Tensor valid = reference_valid(c.x, proj, c.weights);
     const Tensor safe_x = at::where(valid.view({-1, 1, 1}), c.x, at::zeros({}, c.x.options()));

@@ -15,6 +15,7 @@ struct FusedForward {
   at::Tensor points;       // [N, 3]  dtype of x; 0 where status != 0
   at::Tensor eigenvector;  // [N, 4]  accumulation dtype; unit, v[3] >= 0 (undefined unless kept)
   at::Tensor status;       // [N]     uint8 TriangulationStatus
+  at::Tensor valid;        // [N]     bool, status == 0
 };
 
 struct FusedGrads {
@@ -36,6 +37,7 @@ FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
                                     const at::Tensor& weights,
                                     const at::Tensor& eigenvector,
                                     const at::Tensor& status,
+                                    const SolveSettings& settings,
                                     bool need_x,
                                     bool need_proj,
                                     bool need_weights);
@@ -54,6 +56,7 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
                                      const at::Tensor& weights,
                                      const at::Tensor& eigenvector,
                                      const at::Tensor& status,
+                                     const SolveSettings& settings,
                                      bool need_x,
                                      bool need_proj,
                                      bool need_weights);

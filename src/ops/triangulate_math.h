@@ -153,13 +153,106 @@ MVPOSE3D_HOST_DEVICE bool my_isfinite(T x) {
 #endif
 }
 
+// The rig normalisation of ops::normalize_rig (src/ops/triangulate.cpp) for one group of V
+// projection matrices, for use inside the kernels when the matrices are constants: out [V, 3, 4]
+// normalised matrices, so that X_world = centre + scale * X_normalised. Non-finite matrices are
+// copied unchanged (the points using them are then flagged) with centre 0 and scale 1.
+template <typename acc_t, typename proj_t>
+MVPOSE3D_HOST_DEVICE void normalize_projections(
+    const proj_t* proj, int num_views, acc_t* out, acc_t centre[3], acc_t* scale) {
+  bool finite = true;
+  for (int k = 0; k < 12 * num_views; ++k) {
+    out[k] = static_cast<acc_t>(proj[k]);
+    finite = finite && my_isfinite(out[k]);
+  }
+  centre[0] = centre[1] = centre[2] = acc_t(0);
+  *scale = acc_t(1);
+  if (!finite) return;
+  auto cross = [](const acc_t* a, const acc_t* b, acc_t* c) {
+    c[0] = a[1] * b[2] - a[2] * b[1];
+    c[1] = a[2] * b[0] - a[0] * b[2];
+    c[2] = a[0] * b[1] - a[1] * b[0];
+  };
+  // Least-squares point nearest to the optical axes, pulled weakly to the mean camera centre.
+  const acc_t reg = acc_t(1e-3) * static_cast<acc_t>(num_views);
+  acc_t lhs[3][3] = {{reg, 0, 0}, {0, reg, 0}, {0, 0, reg}};
+  acc_t rhs[3] = {0, 0, 0};
+  acc_t mean_c[3] = {0, 0, 0};
+  constexpr int kMaxViews = 64;
+  acc_t centres[3 * kMaxViews];
+  for (int v = 0; v < num_views && v < kMaxViews; ++v) {
+    const acc_t* p = out + 12 * v;
+    const acc_t a[3] = {p[0], p[1], p[2]}, b[3] = {p[4], p[5], p[6]}, c[3] = {p[8], p[9], p[10]};
+    acc_t bc[3], ca[3], ab[3];
+    cross(b, c, bc);
+    cross(c, a, ca);
+    cross(a, b, ab);
+    const acc_t det = a[0] * bc[0] + a[1] * bc[1] + a[2] * bc[2];
+    acc_t* cv = centres + 3 * v;
+    for (int k = 0; k < 3; ++k) cv[k] = -(p[3] * bc[k] + p[7] * ca[k] + p[11] * ab[k]) / det;
+    const acc_t cn = my_sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+    const acc_t sgn = det > acc_t(0) ? acc_t(1) : (det < acc_t(0) ? acc_t(-1) : acc_t(0));
+    const acc_t axis[3] = {c[0] * sgn / cn, c[1] * sgn / cn, c[2] * sgn / cn};
+    for (int i = 0; i < 3; ++i) {
+      acc_t row = acc_t(0);
+      for (int j = 0; j < 3; ++j) {
+        const acc_t perp = (i == j ? acc_t(1) : acc_t(0)) - axis[i] * axis[j];
+        lhs[i][j] += perp;
+        row += perp * cv[j];
+      }
+      rhs[i] += row;
+      mean_c[i] += cv[i] / static_cast<acc_t>(num_views);
+    }
+  }
+  for (int i = 0; i < 3; ++i) rhs[i] += reg * mean_c[i];
+  acc_t c12[3], c20[3], c01[3];
+  cross(lhs[1], lhs[2], c12);
+  cross(lhs[2], lhs[0], c20);
+  cross(lhs[0], lhs[1], c01);
+  const acc_t det_l = lhs[0][0] * c12[0] + lhs[0][1] * c12[1] + lhs[0][2] * c12[2];
+  for (int k = 0; k < 3; ++k)
+    centre[k] = (rhs[0] * c12[k] + rhs[1] * c20[k] + rhs[2] * c01[k]) / det_l;
+  acc_t ms = acc_t(0);
+  for (int v = 0; v < num_views && v < kMaxViews; ++v) {
+    for (int k = 0; k < 3; ++k) {
+      const acc_t d = centres[3 * v + k] - centre[k];
+      ms += d * d;
+    }
+  }
+  acc_t s = my_sqrt(ms / static_cast<acc_t>(num_views));
+  s = s > acc_t(0) ? s : acc_t(1);
+  *scale = s;
+  for (int v = 0; v < num_views; ++v) {
+    acc_t* p = out + 12 * v;
+    for (int r = 0; r < 3; ++r) {
+      acc_t* row = p + 4 * r;
+      row[3] += row[0] * centre[0] + row[1] * centre[1] + row[2] * centre[2];
+      row[0] *= s;
+      row[1] *= s;
+      row[2] *= s;
+    }
+    const acc_t n3 = my_sqrt(p[8] * p[8] + p[9] * p[9] + p[10] * p[10]);
+    for (int k = 0; k < 12; ++k) p[k] /= n3;
+    const acc_t d1 = p[0] * p[8] + p[1] * p[9] + p[2] * p[10];
+    const acc_t d2 = p[4] * p[8] + p[5] * p[9] + p[6] * p[10];
+    acc_t f1 = acc_t(0), f2 = acc_t(0);
+    for (int k = 0; k < 3; ++k) {
+      const acc_t e1 = p[k] - d1 * p[8 + k], e2 = p[4 + k] - d2 * p[8 + k];
+      f1 += e1 * e1;
+      f2 += e2 * e2;
+    }
+    const acc_t focal = my_sqrt(my_sqrt(f1) * my_sqrt(f2));
+    for (int k = 0; k < 12; ++k) p[k] /= focal;
+  }
+}
+
 // Accumulates M for one point. `x` points at [V, 2] with strides (xs_v, 1); `proj` at [V, 3, 4]
 // contiguous; `w` at [V] (stride ws_v) or nullptr for unit weights. Returns the number of views
 // with weight != 0 and sets *finite to false if any of them has a non-finite input or a negative
 // weight.
-template <typename acc_t, typename scalar_t>
+template <typename acc_t, typename scalar_t, typename proj_t>
 MVPOSE3D_HOST_DEVICE int accumulate_normal_matrix(const scalar_t* x,
-                                                  const scalar_t* proj,
+                                                  const proj_t* proj,
                                                   const scalar_t* w,
                                                   int num_views,
                                                   Sym4<acc_t>& m,
@@ -170,7 +263,7 @@ MVPOSE3D_HOST_DEVICE int accumulate_normal_matrix(const scalar_t* x,
   for (int v = 0; v < num_views; ++v) {
     const acc_t wv = w ? static_cast<acc_t>(w[v]) : acc_t(1);
     if (wv == acc_t(0)) continue;  // a zero weight removes the view, NaN coordinates included
-    const scalar_t* p = proj + 12 * v;
+    const proj_t* p = proj + 12 * v;
     const acc_t u = static_cast<acc_t>(x[2 * v]);
     const acc_t t = static_cast<acc_t>(x[2 * v + 1]);
     acc_t rx[4], ry[4];
@@ -199,6 +292,9 @@ struct SolveSettings {
   double degenerate_det =
       1e-15;  // (l2 - l1)(l3 - l1)(l4 - l1) below this (trace 1): no isolated solution
   double angle_tolerance = 1e-10;  // eigenvector accuracy (radians) the fast path must certify
+  // Normalise each group's matrices inside the kernel (normalize_projections) and return world
+  // points; otherwise the matrices are used as given (already normalised by ATen ops, or raw).
+  bool normalize_in_kernel = false;
 };
 
 // Cyclic Jacobi eigen-decomposition of a symmetric 4x4 matrix: the slow but unconditionally
@@ -524,9 +620,9 @@ MVPOSE3D_HOST_DEVICE void eigenvector_backward(const Sym4<acc_t>& m,
 
 // Back-propagates G = dL/dM into the inputs of one point. grad_x: [V, 2] (contiguous), grad_proj:
 // [V, 3, 4] (contiguous, accumulated with +=) or nullptr, grad_w: [V] or nullptr.
-template <typename acc_t, typename scalar_t>
+template <typename acc_t, typename scalar_t, typename proj_t>
 MVPOSE3D_HOST_DEVICE void normal_matrix_backward(const scalar_t* x,
-                                                 const scalar_t* proj,
+                                                 const proj_t* proj,
                                                  const scalar_t* w,
                                                  int num_views,
                                                  const acc_t g[4][4],
@@ -540,7 +636,7 @@ MVPOSE3D_HOST_DEVICE void normal_matrix_backward(const scalar_t* x,
       if (grad_w) grad_w[v] = acc_t(0);
       continue;
     }
-    const scalar_t* p = proj + 12 * v;
+    const proj_t* p = proj + 12 * v;
     const acc_t u = static_cast<acc_t>(x[2 * v]);
     const acc_t t = static_cast<acc_t>(x[2 * v + 1]);
     acc_t rx[4], ry[4], p3[4];

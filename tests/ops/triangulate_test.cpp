@@ -135,6 +135,26 @@ TEST(Triangulate, BroadcastsProjectionsOverJoints) {
   EXPECT_LT((across.points3d - ref.points3d).abs().max().item<double>(), 1e-12);
 }
 
+// Constant matrices are normalised inside the kernel; matrices that need a gradient by ATen ops.
+// Both must give the same points and the same gradients with respect to the 2D points.
+TEST(Triangulate, InKernelNormalizationMatchesAtenNormalization) {
+  const Scene s = make_scene(3000, 5, 3.0, 17);
+  const auto w = at::rand({3000, 5}, seeded(6), at::kDouble) + 0.1;
+  const auto probe = at::randn({3000, 3}, seeded(8), at::kDouble);
+  auto run = [&](bool proj_grad) {
+    auto x = s.points2d.clone().requires_grad_(true);
+    auto p = s.proj.clone().requires_grad_(proj_grad);
+    const auto out = triangulate(x, p, w);
+    (out.points3d * probe).sum().backward();
+    return std::make_pair(out.points3d.detach(), x.grad());
+  };
+  const auto in_kernel = run(false);
+  const auto aten = run(true);
+  EXPECT_LT(max_relative(in_kernel.first, aten.first), 1e-10);
+  EXPECT_LT((in_kernel.second - aten.second).abs().max().item<double>(),
+            1e-8 * aten.second.abs().max().item<double>());
+}
+
 TEST(Triangulate, IsDeterministic) {
   const Scene s = make_scene(5000, 4, 3.0, 11, at::kFloat);
   const auto a = triangulate(s.points2d, s.proj);

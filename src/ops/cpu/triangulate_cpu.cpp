@@ -2,6 +2,8 @@
 // at::parallel_for. The per-point math is in ops/triangulate_math.h (shared with CUDA).
 #include "mvpose3d/config.h"
 
+#include <vector>
+
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -12,34 +14,56 @@ namespace mvpose3d::ops::detail {
 
 namespace {
 
-// Points per parallel task; also the block over which projection-matrix gradients are summed before
-// the deterministic final reduction (fixed, so results do not depend on the thread count).
+// Points per parallel task; also the block over which projection-matrix gradients are summed
+// before the deterministic final reduction (fixed, so results do not depend on the thread count).
 constexpr int64_t kBlock = 1024;
 
-// Points solved together by the branch-free fast path; the loop over them vectorises.
+// Points solved together by the branch-free fast path.
 constexpr int kLanes = 16;
+
+// The matrices of one group in accumulation precision, with the map back to world coordinates
+// (X_world = centre + scale * X). Recomputed only when the group changes.
+template <typename scalar_t, typename acc_t>
+struct GroupCache {
+  int64_t group = -1;
+  std::vector<acc_t> proj;
+  acc_t centre[3] = {0, 0, 0};
+  acc_t scale = 1;
+
+  void load(const scalar_t* all, int64_t g, int num_views, bool normalize) {
+    if (g == group) return;
+    group = g;
+    proj.resize(12 * num_views);
+    const scalar_t* p = all + g * 12 * num_views;
+    if (normalize) {
+      normalize_projections<acc_t>(p, num_views, proj.data(), centre, &scale);
+    } else {
+      for (int k = 0; k < 12 * num_views; ++k) proj[k] = static_cast<acc_t>(p[k]);
+    }
+  }
+};
 
 template <typename scalar_t, typename acc_t>
 void forward_kernel(const at::Tensor& x,
                     const at::Tensor& proj,
                     const at::Tensor& weights,
                     const SolveSettings& settings,
-                    at::Tensor& points,
-                    at::Tensor& eigenvector,
-                    at::Tensor& status) {
+                    FusedForward& result) {
   const int64_t n = x.size(0);
   const int num_views = static_cast<int>(x.size(1));
   const int64_t per_group = n / proj.size(0);
   const scalar_t* x_ptr = x.data_ptr<scalar_t>();
   const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
   const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
-  scalar_t* out = points.data_ptr<scalar_t>();
-  acc_t* vec = eigenvector.numel() ? eigenvector.data_ptr<acc_t>() : nullptr;
-  uint8_t* st = status.data_ptr<uint8_t>();
+  scalar_t* out = result.points.data_ptr<scalar_t>();
+  acc_t* vec = result.eigenvector.numel() ? result.eigenvector.data_ptr<acc_t>() : nullptr;
+  uint8_t* st = result.status.data_ptr<uint8_t>();
+  bool* valid = result.valid.data_ptr<bool>();
   const acc_t angle_tol = static_cast<acc_t>(settings.angle_tolerance);
   const acc_t det_min = static_cast<acc_t>(settings.degenerate_det);
   const acc_t max_dist = static_cast<acc_t>(settings.max_distance);
   at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
+    GroupCache<scalar_t, acc_t> cache;
     // Structure of arrays for one batch of lanes: the normal matrices and the solutions.
     acc_t m[10][kLanes];
     acc_t v[4][kLanes];
@@ -49,19 +73,20 @@ void forward_kernel(const at::Tensor& x,
       const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - first));
       for (int b = 0; b < lanes; ++b) {
         const int64_t i = first + b;
+        cache.load(p_ptr, i / per_group, num_views, settings.normalize_in_kernel);
         Sym4<acc_t> mi;
         bool finite = true;
         const int used = accumulate_normal_matrix<acc_t>(x_ptr + i * 2 * num_views,
-                                                         p_ptr + (i / per_group) * 12 * num_views,
+                                                         cache.proj.data(),
                                                          w_ptr ? w_ptr + i * num_views : nullptr,
                                                          num_views,
                                                          mi,
                                                          &finite);
         pre[b] = !finite ? kNonFinite : used < 2 ? kTooFewViews : kValid;
-        for (int k = 0; k < 10; ++k)
-          m[k][b] = pre[b] == kValid ? mi.m[k] : (k == 0 || k == 4 || k == 7 || k == 9);
+        for (int k = 0; k < 10; ++k) {
+          m[k][b] = pre[b] == kValid ? mi.m[k] : acc_t(k == 0 || k == 4 || k == 7 || k == 9);
+        }
       }
-#pragma omp simd
       for (int b = 0; b < kLanes; ++b) {
         acc_t mm[10], vv[4];
         for (int k = 0; k < 10; ++k) mm[k] = m[k][b];
@@ -82,11 +107,16 @@ void forward_kernel(const at::Tensor& x,
           code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
         }
         st[i] = code;
+        valid[i] = code == kValid;
         if (vec) {
           for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? vi[k] : acc_t(0);
         }
-        const acc_t inv_w = code == kValid ? acc_t(1) / vi[3] : acc_t(0);
-        for (int k = 0; k < 3; ++k) out[3 * i + k] = static_cast<scalar_t>(vi[k] * inv_w);
+        cache.load(p_ptr, i / per_group, num_views, settings.normalize_in_kernel);
+        const acc_t inv_w = code == kValid ? cache.scale / vi[3] : acc_t(0);
+        for (int k = 0; k < 3; ++k) {
+          out[3 * i + k] =
+              code == kValid ? static_cast<scalar_t>(cache.centre[k] + vi[k] * inv_w) : scalar_t(0);
+        }
       }
     }
   });
@@ -99,6 +129,7 @@ void backward_kernel(const at::Tensor& grad_points,
                      const at::Tensor& weights,
                      const at::Tensor& eigenvector,
                      const at::Tensor& status,
+                     const SolveSettings& settings,
                      at::Tensor& grad_x,
                      at::Tensor& grad_proj_blocks,
                      at::Tensor& grad_w) {
@@ -113,7 +144,7 @@ void backward_kernel(const at::Tensor& grad_points,
   const scalar_t* g_ptr = grad_points.data_ptr<scalar_t>();
   const acc_t* vec = eigenvector.data_ptr<acc_t>();
   const uint8_t* st = status.data_ptr<uint8_t>();
-  scalar_t* gx_ptr = grad_x.defined() ? grad_x.data_ptr<scalar_t>() : nullptr;
+  scalar_t* gx_ptr = grad_x.data_ptr<scalar_t>();
   acc_t* gp_ptr = grad_proj_blocks.defined() ? grad_proj_blocks.data_ptr<acc_t>() : nullptr;
   scalar_t* gw_ptr = grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr;
 
@@ -122,38 +153,40 @@ void backward_kernel(const at::Tensor& grad_points,
     constexpr int kMaxViews = 64;
     acc_t gx_local[2 * kMaxViews];
     acc_t gw_local[kMaxViews];
+    GroupCache<scalar_t, acc_t> cache;
     for (int64_t task = task_begin; task < task_end; ++task) {
       const int64_t group = task / blocks_per_group;
       const int64_t first = group * per_group + (task % blocks_per_group) * kBlock;
       const int64_t last = std::min(first + kBlock, (group + 1) * per_group);
       acc_t* gp_block = gp_ptr ? gp_ptr + task * 12 * num_views : nullptr;
-      const scalar_t* p = p_ptr + group * 12 * num_views;
+      cache.load(p_ptr, group, num_views, settings.normalize_in_kernel);
+      const acc_t* p = cache.proj.data();
       for (int64_t i = first; i < last; ++i) {
         const scalar_t* xi = x_ptr + i * 2 * num_views;
         const scalar_t* wi = w_ptr ? w_ptr + i * num_views : nullptr;
         if (st[i] != kValid) {
-          if (gx_ptr)
-            std::fill(gx_ptr + i * 2 * num_views, gx_ptr + (i + 1) * 2 * num_views, scalar_t(0));
+          std::fill(gx_ptr + i * 2 * num_views, gx_ptr + (i + 1) * 2 * num_views, scalar_t(0));
           if (gw_ptr) std::fill(gw_ptr + i * num_views, gw_ptr + (i + 1) * num_views, scalar_t(0));
           continue;
         }
         Sym4<acc_t> m;
         bool finite = true;
         accumulate_normal_matrix<acc_t>(xi, p, wi, num_views, m, &finite);
-        const acc_t gpt[3] = {static_cast<acc_t>(g_ptr[3 * i]),
-                              static_cast<acc_t>(g_ptr[3 * i + 1]),
-                              static_cast<acc_t>(g_ptr[3 * i + 2])};
+        // X_world = centre + scale * X, so dL/dX = scale * dL/dX_world.
+        const acc_t gpt[3] = {cache.scale * static_cast<acc_t>(g_ptr[3 * i]),
+                              cache.scale * static_cast<acc_t>(g_ptr[3 * i + 1]),
+                              cache.scale * static_cast<acc_t>(g_ptr[3 * i + 2])};
         acc_t g[4][4];
         eigenvector_backward(m, vec + 4 * i, gpt, g);
         normal_matrix_backward<acc_t>(
             xi, p, wi, num_views, g, gx_local, gp_block, gw_ptr ? gw_local : nullptr);
-        if (gx_ptr) {
-          for (int k = 0; k < 2 * num_views; ++k)
-            gx_ptr[i * 2 * num_views + k] = static_cast<scalar_t>(gx_local[k]);
+        for (int k = 0; k < 2 * num_views; ++k) {
+          gx_ptr[i * 2 * num_views + k] = static_cast<scalar_t>(gx_local[k]);
         }
         if (gw_ptr) {
-          for (int k = 0; k < num_views; ++k)
+          for (int k = 0; k < num_views; ++k) {
             gw_ptr[i * num_views + k] = static_cast<scalar_t>(gw_local[k]);
+          }
         }
       }
     }
@@ -182,11 +215,11 @@ FusedForward triangulate_forward_cpu(const at::Tensor& x,
   result.points = at::empty({n, 3}, x.options());
   result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
   result.status = at::empty({n}, x.options().dtype(at::kByte));
+  result.valid = at::empty({n}, x.options().dtype(at::kBool));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cpu", [&] {
     dispatch_accumulate(accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
-      forward_kernel<scalar_t, acc_t>(
-          x, proj, weights, settings, result.points, result.eigenvector, result.status);
+      forward_kernel<scalar_t, acc_t>(x, proj, weights, settings, result);
     });
   });
   return result;
@@ -198,11 +231,14 @@ FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
                                     const at::Tensor& weights,
                                     const at::Tensor& eigenvector,
                                     const at::Tensor& status,
+                                    const SolveSettings& settings,
                                     bool need_x,
                                     bool need_proj,
                                     bool need_weights) {
   TORCH_CHECK(
       x.size(1) <= 64, "triangulate: the CPU backward supports at most 64 views, got ", x.size(1));
+  TORCH_CHECK(!(need_proj && settings.normalize_in_kernel),
+              "triangulate: internal error: no projection gradient with in-kernel normalisation");
   const int64_t n = x.size(0);
   const int64_t groups = proj.size(0);
   const int64_t blocks_per_group = ((n / std::max<int64_t>(groups, 1)) + kBlock - 1) / kBlock;
@@ -218,7 +254,7 @@ FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
     dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
       backward_kernel<scalar_t, acc_t>(
-          grad_c, x, proj, weights, eigenvector, status, grad_x, blocks, grad_w);
+          grad_c, x, proj, weights, eigenvector, status, settings, grad_x, blocks, grad_w);
     });
   });
   if (need_x) grads.x = grad_x;

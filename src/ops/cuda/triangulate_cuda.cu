@@ -1,7 +1,10 @@
-// CUDA kernels of the fused triangulation. Threads map to points (one thread, one point); the block
-// handles points of one group only, so that the group's projection matrices are staged once per
-// block in shared memory and the block's projection-matrix gradient has a single owner.
-// The per-point math is ops/triangulate_math.h, shared with the CPU loop.
+// CUDA kernels of the fused triangulation. Threads map to points (one thread, one point); a block
+// handles points of one group only, so that the group's projection matrices are read once per
+// block (and, for constant matrices, normalised once per block) into shared memory, and the
+// block's projection-matrix gradient has a single owner. The per-point math is
+// ops/triangulate_math.h, shared with the CPU loop.
+#include "mvpose3d/config.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -17,14 +20,41 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kMaxViews = 32;
 
-template <typename scalar_t>
-__device__ void stage_projections(const scalar_t* __restrict__ proj,
-                                  int64_t group,
-                                  int num_views,
-                                  scalar_t* smem) {
+// Shared-memory image of one group: matrices in accumulation precision, then centre and scale.
+template <typename acc_t>
+struct SharedGroup {
+  acc_t* proj;   // [V, 3, 4]
+  acc_t* frame;  // centre x, y, z, scale
+};
+
+template <typename scalar_t, typename acc_t>
+__device__ SharedGroup<acc_t> load_group(const scalar_t* __restrict__ proj,
+                                         int64_t group,
+                                         int num_views,
+                                         bool normalize,
+                                         unsigned char* smem) {
+  SharedGroup<acc_t> g;
+  g.proj = reinterpret_cast<acc_t*>(smem);
+  g.frame = g.proj + 12 * num_views;
   const scalar_t* src = proj + group * 12 * num_views;
-  for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x) smem[k] = src[k];
+  if (normalize) {
+    if (threadIdx.x == 0)
+      normalize_projections<acc_t>(src, num_views, g.proj, g.frame, g.frame + 3);
+  } else {
+    for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x)
+      g.proj[k] = static_cast<acc_t>(src[k]);
+    if (threadIdx.x == 0) {
+      g.frame[0] = g.frame[1] = g.frame[2] = acc_t(0);
+      g.frame[3] = acc_t(1);
+    }
+  }
   __syncthreads();
+  return g;
+}
+
+template <typename acc_t>
+__host__ __device__ size_t group_bytes(int num_views) {
+  return ((12 * num_views + 4) * sizeof(acc_t) + 15) / 16 * 16;
 }
 
 template <typename scalar_t, typename acc_t>
@@ -37,19 +67,20 @@ __global__ void forward_kernel(const scalar_t* __restrict__ x,
                                SolveSettings settings,
                                scalar_t* __restrict__ out,
                                acc_t* __restrict__ vec,
-                               uint8_t* __restrict__ status) {
+                               uint8_t* __restrict__ status,
+                               bool* __restrict__ valid) {
   extern __shared__ unsigned char smem_raw[];
-  scalar_t* p = reinterpret_cast<scalar_t*>(smem_raw);
   const int64_t group = blockIdx.x / blocks_per_group;
   const int64_t local = (blockIdx.x % blocks_per_group) * blockDim.x + threadIdx.x;
-  stage_projections(proj, group, num_views, p);
+  const SharedGroup<acc_t> g =
+      load_group<scalar_t, acc_t>(proj, group, num_views, settings.normalize_in_kernel, smem_raw);
   if (local >= per_group) return;
   const int64_t i = group * per_group + local;
   Sym4<acc_t> m;
   bool finite = true;
   const int used = accumulate_normal_matrix<acc_t>(
-      x + i * 2 * num_views, p, w ? w + i * num_views : nullptr, num_views, m, &finite);
-  acc_t v[4] = {0, 0, 0, 0};
+      x + i * 2 * num_views, g.proj, w ? w + i * num_views : nullptr, num_views, m, &finite);
+  acc_t v[4] = {0, 0, 0, 1};
   uint8_t code = kValid;
   if (!finite) {
     code = kNonFinite;
@@ -66,11 +97,15 @@ __global__ void forward_kernel(const scalar_t* __restrict__ x,
     code = smallest_eigenvector(m, settings, v, &lambda, &iterations);
   }
   status[i] = code;
+  valid[i] = code == kValid;
   if (vec) {
     for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? v[k] : acc_t(0);
   }
-  for (int k = 0; k < 3; ++k)
-    out[3 * i + k] = code == kValid ? static_cast<scalar_t>(v[k] / v[3]) : scalar_t(0);
+  const acc_t inv_w = code == kValid ? g.frame[3] / v[3] : acc_t(0);
+  for (int k = 0; k < 3; ++k) {
+    out[3 * i + k] =
+        code == kValid ? static_cast<scalar_t>(g.frame[k] + v[k] * inv_w) : scalar_t(0);
+  }
 }
 
 template <typename acc_t>
@@ -90,59 +125,62 @@ __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
                                 int64_t per_group,
                                 int64_t blocks_per_group,
                                 int num_views,
+                                bool normalize_in_kernel,
                                 scalar_t* __restrict__ grad_x,
                                 acc_t* __restrict__ grad_proj_blocks,
                                 scalar_t* __restrict__ grad_w) {
   extern __shared__ unsigned char smem_raw[];
-  scalar_t* p = reinterpret_cast<scalar_t*>(smem_raw);
-  // Per-warp partial sums of the projection gradient: [warps, V * 12] after the staged matrices.
-  const size_t p_bytes = ((12 * num_views * sizeof(scalar_t) + 15) / 16) * 16;
-  acc_t* warp_partials = reinterpret_cast<acc_t*>(smem_raw + p_bytes);
+  const SharedGroup<acc_t> g = load_group<scalar_t, acc_t>(
+      proj, blockIdx.x / blocks_per_group, num_views, normalize_in_kernel, smem_raw);
+  // Per-warp partial sums of the projection gradient, [warps, V * 12], after the group.
+  acc_t* warp_partials = reinterpret_cast<acc_t*>(smem_raw + group_bytes<acc_t>(num_views));
   const int64_t group = blockIdx.x / blocks_per_group;
   const int64_t local = (blockIdx.x % blocks_per_group) * blockDim.x + threadIdx.x;
-  stage_projections(proj, group, num_views, p);
   const bool active = local < per_group;
   const int64_t i = group * per_group + local;
-  const bool valid = active && status[i] == kValid;
+  const bool ok = active && status[i] == kValid;
 
   acc_t gx_local[2 * kMaxViews];
   acc_t gp_local[12 * kMaxViews];
   acc_t gw_local[kMaxViews];
   for (int k = 0; k < 12 * num_views; ++k) gp_local[k] = acc_t(0);
-  if (valid) {
+  if (ok) {
     const scalar_t* xi = x + i * 2 * num_views;
     const scalar_t* wi = w ? w + i * num_views : nullptr;
     Sym4<acc_t> m;
     bool finite = true;
-    accumulate_normal_matrix<acc_t>(xi, p, wi, num_views, m, &finite);
-    const acc_t gpt[3] = {static_cast<acc_t>(grad_points[3 * i]),
-                          static_cast<acc_t>(grad_points[3 * i + 1]),
-                          static_cast<acc_t>(grad_points[3 * i + 2])};
-    acc_t g[4][4];
-    eigenvector_backward(m, vec + 4 * i, gpt, g);
+    accumulate_normal_matrix<acc_t>(xi, g.proj, wi, num_views, m, &finite);
+    // X_world = centre + scale * X, so dL/dX = scale * dL/dX_world.
+    const acc_t s = g.frame[3];
+    const acc_t gpt[3] = {s * static_cast<acc_t>(grad_points[3 * i]),
+                          s * static_cast<acc_t>(grad_points[3 * i + 1]),
+                          s * static_cast<acc_t>(grad_points[3 * i + 2])};
+    acc_t gm[4][4];
+    eigenvector_backward(m, vec + 4 * i, gpt, gm);
     normal_matrix_backward<acc_t>(
-        xi, p, wi, num_views, g, gx_local, gp_local, grad_w ? gw_local : nullptr);
+        xi, g.proj, wi, num_views, gm, gx_local, gp_local, grad_w ? gw_local : nullptr);
   }
   if (active) {
-    for (int k = 0; k < 2 * num_views; ++k)
-      grad_x[i * 2 * num_views + k] = valid ? static_cast<scalar_t>(gx_local[k]) : scalar_t(0);
+    for (int k = 0; k < 2 * num_views; ++k) {
+      grad_x[i * 2 * num_views + k] = ok ? static_cast<scalar_t>(gx_local[k]) : scalar_t(0);
+    }
     if (grad_w) {
       for (int k = 0; k < num_views; ++k)
-        grad_w[i * num_views + k] = valid ? static_cast<scalar_t>(gw_local[k]) : scalar_t(0);
+        grad_w[i * num_views + k] = ok ? static_cast<scalar_t>(gw_local[k]) : scalar_t(0);
     }
   }
   if (grad_proj_blocks == nullptr) return;
-  // Deterministic block reduction: warp shuffles, then warps summed in a fixed order.
+  // Deterministic block reduction: warp shuffles, then the warps summed in a fixed order.
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
   for (int k = 0; k < 12 * num_views; ++k) {
-    const acc_t s = warp_sum(gp_local[k]);
-    if (lane == 0) warp_partials[warp * 12 * num_views + k] = s;
+    const acc_t sum = warp_sum(gp_local[k]);
+    if (lane == 0) warp_partials[warp * 12 * num_views + k] = sum;
   }
   __syncthreads();
   for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x) {
-    acc_t s = acc_t(0);
-    for (int q = 0; q < warps; ++q) s += warp_partials[q * 12 * num_views + k];
-    grad_proj_blocks[blockIdx.x * 12 * num_views + k] = s;
+    acc_t sum = acc_t(0);
+    for (int q = 0; q < warps; ++q) sum += warp_partials[q * 12 * num_views + k];
+    grad_proj_blocks[blockIdx.x * 12 * num_views + k] = sum;
   }
 }
 
@@ -183,6 +221,7 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   result.points = at::empty({n, 3}, x.options());
   result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
   result.status = at::empty({n}, x.options().dtype(at::kByte));
+  result.valid = at::empty({n}, x.options().dtype(at::kBool));
   if (n == 0) return result;
   const int64_t groups = proj.size(0);
   const int64_t per_group = n / groups;
@@ -192,18 +231,19 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cuda", [&] {
     dispatch_accumulate(accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
-      const size_t smem = 12 * num_views * sizeof(scalar_t);
-      forward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
-          x.data_ptr<scalar_t>(),
-          proj.data_ptr<scalar_t>(),
-          weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
-          per_group,
-          blocks_per_group,
-          num_views,
-          settings,
-          result.points.data_ptr<scalar_t>(),
-          result.eigenvector.data_ptr<acc_t>(),
-          result.status.data_ptr<uint8_t>());
+      forward_kernel<scalar_t, acc_t>
+          <<<groups * blocks_per_group, kThreads, group_bytes<acc_t>(num_views), stream>>>(
+              x.data_ptr<scalar_t>(),
+              proj.data_ptr<scalar_t>(),
+              weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
+              per_group,
+              blocks_per_group,
+              num_views,
+              settings,
+              result.points.data_ptr<scalar_t>(),
+              keep_eigenvectors ? result.eigenvector.data_ptr<acc_t>() : nullptr,
+              result.status.data_ptr<uint8_t>(),
+              result.valid.data_ptr<bool>());
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     });
   });
@@ -216,10 +256,13 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
                                      const at::Tensor& weights,
                                      const at::Tensor& eigenvector,
                                      const at::Tensor& status,
+                                     const SolveSettings& settings,
                                      bool need_x,
                                      bool need_proj,
                                      bool need_weights) {
   check_inputs(x, proj, weights);
+  TORCH_CHECK(!(need_proj && settings.normalize_in_kernel),
+              "triangulate: internal error: no projection gradient with in-kernel normalisation");
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0);
   const int64_t groups = proj.size(0);
@@ -238,8 +281,8 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cuda", [&] {
       dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
         using acc_t = decltype(acc_tag);
-        const size_t p_bytes = ((12 * num_views * sizeof(scalar_t) + 15) / 16) * 16;
-        const size_t smem = p_bytes + (kThreads / 32) * 12 * num_views * sizeof(acc_t);
+        const size_t smem =
+            group_bytes<acc_t>(num_views) + (kThreads / 32) * 12 * num_views * sizeof(acc_t);
         backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
             grad_c.data_ptr<scalar_t>(),
             x.data_ptr<scalar_t>(),
@@ -250,6 +293,7 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
             per_group,
             blocks_per_group,
             num_views,
+            settings.normalize_in_kernel,
             grad_x.data_ptr<scalar_t>(),
             blocks.defined() ? blocks.data_ptr<acc_t>() : nullptr,
             grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr);
