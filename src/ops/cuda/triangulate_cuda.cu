@@ -1,8 +1,8 @@
-// CUDA kernels of the fused triangulation. Threads map to points (one thread, one point); a block
-// handles points of one group only, so that the group's projection matrices are read once per
-// block (and, for constant matrices, normalised once per block) into shared memory, and the
-// block's projection-matrix gradient has a single owner. The per-point math is
-// ops/triangulate_math.h, shared with the CPU loop.
+// CUDA kernels of the fused triangulation. A first tiny kernel prepares each group's matrices once
+// (normalised when they are constants). Then threads map to points (one thread, one point); a
+// block handles points of one group only, so that the group's prepared matrices are read once per
+// block into shared memory, and the block's projection-matrix gradient has a single owner. The
+// per-point math is ops/triangulate_math.h, shared with the CPU loop.
 #include "mvpose3d/config.h"
 
 #include <ATen/ATen.h>
@@ -20,34 +20,46 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kMaxViews = 32;
 
-// Shared-memory image of one group: matrices in accumulation precision, then centre and scale.
+// One group's matrices in accumulation precision followed by its frame (centre x, y, z, scale):
+// 12 V + 4 values, made once per call by prepare_groups_kernel and staged per block in shared
+// memory.
+template <typename scalar_t, typename acc_t>
+__global__ void prepare_groups_kernel(const scalar_t* __restrict__ proj,
+                                      int64_t groups,
+                                      int num_views,
+                                      bool normalize,
+                                      acc_t* __restrict__ out) {
+  const int64_t group = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (group >= groups) return;
+  const int stride = 12 * num_views + 4;
+  const scalar_t* src = proj + group * 12 * num_views;
+  acc_t* dst = out + group * stride;
+  if (normalize) {
+    normalize_projections<acc_t>(
+        src, num_views, dst, dst + 12 * num_views, dst + 12 * num_views + 3);
+  } else {
+    for (int k = 0; k < 12 * num_views; ++k) dst[k] = static_cast<acc_t>(src[k]);
+    dst[12 * num_views] = dst[12 * num_views + 1] = dst[12 * num_views + 2] = acc_t(0);
+    dst[12 * num_views + 3] = acc_t(1);
+  }
+}
+
 template <typename acc_t>
 struct SharedGroup {
   acc_t* proj;   // [V, 3, 4]
   acc_t* frame;  // centre x, y, z, scale
 };
 
-template <typename scalar_t, typename acc_t>
-__device__ SharedGroup<acc_t> load_group(const scalar_t* __restrict__ proj,
+template <typename acc_t>
+__device__ SharedGroup<acc_t> load_group(const acc_t* __restrict__ prepared,
                                          int64_t group,
                                          int num_views,
-                                         bool normalize,
                                          unsigned char* smem) {
   SharedGroup<acc_t> g;
   g.proj = reinterpret_cast<acc_t*>(smem);
   g.frame = g.proj + 12 * num_views;
-  const scalar_t* src = proj + group * 12 * num_views;
-  if (normalize) {
-    if (threadIdx.x == 0)
-      normalize_projections<acc_t>(src, num_views, g.proj, g.frame, g.frame + 3);
-  } else {
-    for (int k = threadIdx.x; k < 12 * num_views; k += blockDim.x)
-      g.proj[k] = static_cast<acc_t>(src[k]);
-    if (threadIdx.x == 0) {
-      g.frame[0] = g.frame[1] = g.frame[2] = acc_t(0);
-      g.frame[3] = acc_t(1);
-    }
-  }
+  const int stride = 12 * num_views + 4;
+  for (int k = threadIdx.x; k < stride; k += blockDim.x) g.proj[k] = prepared[group * stride + k];
   __syncthreads();
   return g;
 }
@@ -58,8 +70,24 @@ __host__ __device__ size_t group_bytes(int num_views) {
 }
 
 template <typename scalar_t, typename acc_t>
+at::Tensor prepare_groups(const at::Tensor& proj,
+                          bool normalize,
+                          at::ScalarType accumulate,
+                          cudaStream_t stream) {
+  const int64_t groups = proj.size(0);
+  const int num_views = static_cast<int>(proj.size(1));
+  at::Tensor out = at::empty({groups, 12 * num_views + 4}, proj.options().dtype(accumulate));
+  constexpr int kPrepareThreads = 64;
+  prepare_groups_kernel<scalar_t, acc_t>
+      <<<(groups + kPrepareThreads - 1) / kPrepareThreads, kPrepareThreads, 0, stream>>>(
+          proj.data_ptr<scalar_t>(), groups, num_views, normalize, out.data_ptr<acc_t>());
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  return out;
+}
+
+template <typename scalar_t, typename acc_t>
 __global__ void forward_kernel(const scalar_t* __restrict__ x,
-                               const scalar_t* __restrict__ proj,
+                               const acc_t* __restrict__ prepared,
                                const scalar_t* __restrict__ w,
                                int64_t per_group,
                                int64_t blocks_per_group,
@@ -72,8 +100,7 @@ __global__ void forward_kernel(const scalar_t* __restrict__ x,
   extern __shared__ unsigned char smem_raw[];
   const int64_t group = blockIdx.x / blocks_per_group;
   const int64_t local = (blockIdx.x % blocks_per_group) * blockDim.x + threadIdx.x;
-  const SharedGroup<acc_t> g =
-      load_group<scalar_t, acc_t>(proj, group, num_views, settings.normalize_in_kernel, smem_raw);
+  const SharedGroup<acc_t> g = load_group<acc_t>(prepared, group, num_views, smem_raw);
   if (local >= per_group) return;
   const int64_t i = group * per_group + local;
   Sym4<acc_t> m;
@@ -118,20 +145,19 @@ __device__ acc_t warp_sum(acc_t value) {
 template <typename scalar_t, typename acc_t>
 __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
                                 const scalar_t* __restrict__ x,
-                                const scalar_t* __restrict__ proj,
+                                const acc_t* __restrict__ prepared,
                                 const scalar_t* __restrict__ w,
                                 const acc_t* __restrict__ vec,
                                 const uint8_t* __restrict__ status,
                                 int64_t per_group,
                                 int64_t blocks_per_group,
                                 int num_views,
-                                bool normalize_in_kernel,
                                 scalar_t* __restrict__ grad_x,
                                 acc_t* __restrict__ grad_proj_blocks,
                                 scalar_t* __restrict__ grad_w) {
   extern __shared__ unsigned char smem_raw[];
-  const SharedGroup<acc_t> g = load_group<scalar_t, acc_t>(
-      proj, blockIdx.x / blocks_per_group, num_views, normalize_in_kernel, smem_raw);
+  const SharedGroup<acc_t> g =
+      load_group<acc_t>(prepared, blockIdx.x / blocks_per_group, num_views, smem_raw);
   // Per-warp partial sums of the projection gradient, [warps, V * 12], after the group.
   acc_t* warp_partials = reinterpret_cast<acc_t*>(smem_raw + group_bytes<acc_t>(num_views));
   const int64_t group = blockIdx.x / blocks_per_group;
@@ -231,10 +257,12 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cuda", [&] {
     dispatch_accumulate(accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
+      const at::Tensor prepared =
+          prepare_groups<scalar_t, acc_t>(proj, settings.normalize_in_kernel, accumulate, stream);
       forward_kernel<scalar_t, acc_t>
           <<<groups * blocks_per_group, kThreads, group_bytes<acc_t>(num_views), stream>>>(
               x.data_ptr<scalar_t>(),
-              proj.data_ptr<scalar_t>(),
+              prepared.data_ptr<acc_t>(),
               weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
               per_group,
               blocks_per_group,
@@ -283,17 +311,18 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
         using acc_t = decltype(acc_tag);
         const size_t smem =
             group_bytes<acc_t>(num_views) + (kThreads / 32) * 12 * num_views * sizeof(acc_t);
+        const at::Tensor prepared = prepare_groups<scalar_t, acc_t>(
+            proj, settings.normalize_in_kernel, eigenvector.scalar_type(), stream);
         backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
             grad_c.data_ptr<scalar_t>(),
             x.data_ptr<scalar_t>(),
-            proj.data_ptr<scalar_t>(),
+            prepared.data_ptr<acc_t>(),
             weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
             eigenvector.data_ptr<acc_t>(),
             status.data_ptr<uint8_t>(),
             per_group,
             blocks_per_group,
             num_views,
-            settings.normalize_in_kernel,
             grad_x.data_ptr<scalar_t>(),
             blocks.defined() ? blocks.data_ptr<acc_t>() : nullptr,
             grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr);
