@@ -187,8 +187,12 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
       if (is_svd && n > o.svd_max_points) continue;
       // The official SII builds A and solves per point with batched torch ops: memory grows with N.
       if (m.options.sii_official && n > std::max<int64_t>(o.svd_max_points, 1000000)) continue;
-      for (const std::string pass : {"forward", "forward_backward"}) {
+      // forward_backward: gradients for the 2D points with fixed cameras (training);
+      // forward_backward_cameras: the cameras need gradients too (differentiable normalisation).
+      for (const std::string pass : {"forward", "forward_backward", "forward_backward_cameras"}) {
         if ((m.prebuilt_svd || m.prebuilt_eigh) && pass != "forward") continue;
+        if (pass == "forward_backward_cameras" && m.options.method != TriangulationMethod::kFused)
+          continue;
         double seconds = 0;
         if (m.prebuilt_svd) {
           const auto a = at::randn({n, 2 * o.views, 4}, x.options());
@@ -212,7 +216,7 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
           });
         } else {
           const auto xg = x.clone().requires_grad_(true);
-          const auto pg = p.clone().requires_grad_(true);
+          const auto pg = p.clone().requires_grad_(pass == "forward_backward_cameras");
           seconds = median_seconds(device, o.min_seconds, [&] {
             TriangulateOptions options = m.options;
             if (options.sii_official) options.generator = at::detail::createCPUGenerator(o.seed);

@@ -169,7 +169,10 @@ __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
   acc_t gx_local[2 * kMaxViews];
   acc_t gp_local[12 * kMaxViews];
   acc_t gw_local[kMaxViews];
-  for (int k = 0; k < 12 * num_views; ++k) gp_local[k] = acc_t(0);
+  const bool need_proj = grad_proj_blocks != nullptr;
+  if (need_proj) {
+    for (int k = 0; k < 12 * num_views; ++k) gp_local[k] = acc_t(0);
+  }
   if (ok) {
     const scalar_t* xi = x + i * 2 * num_views;
     const scalar_t* wi = w ? w + i * num_views : nullptr;
@@ -183,8 +186,14 @@ __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
                           s * static_cast<acc_t>(grad_points[3 * i + 2])};
     acc_t gm[4][4];
     eigenvector_backward(m, vec + 4 * i, gpt, gm);
-    normal_matrix_backward<acc_t>(
-        xi, g.proj, wi, num_views, gm, gx_local, gp_local, grad_w ? gw_local : nullptr);
+    normal_matrix_backward<acc_t>(xi,
+                                  g.proj,
+                                  wi,
+                                  num_views,
+                                  gm,
+                                  gx_local,
+                                  need_proj ? gp_local : nullptr,
+                                  grad_w ? gw_local : nullptr);
   }
   if (active) {
     for (int k = 0; k < 2 * num_views; ++k) {
