@@ -2,6 +2,7 @@
 // at::parallel_for. The per-point math is in ops/triangulate_math.h (shared with CUDA).
 #include "mvpose3d/config.h"
 
+#include <cstring>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -18,7 +19,7 @@ namespace {
 // before the deterministic final reduction (fixed, so results do not depend on the thread count).
 constexpr int64_t kBlock = 1024;
 
-// Points solved together by the branch-free fast path.
+// Points solved together by the branch-free fast path (a multiple of every SIMD width).
 constexpr int kLanes = 16;
 
 // The matrices of one group in accumulation precision, with the map back to world coordinates
@@ -87,12 +88,18 @@ void forward_kernel(const at::Tensor& x,
           m[k][b] = pre[b] == kValid ? mi.m[k] : acc_t(k == 0 || k == 4 || k == 7 || k == 9);
         }
       }
-      for (int b = 0; b < kLanes; ++b) {
-        acc_t mm[10], vv[4];
-        for (int k = 0; k < 10; ++k) mm[k] = m[k][b];
-        certified[b] =
-            fast_smallest_eigenvector<kFastIterations>(mm, angle_tol, det_min, max_dist, vv);
-        for (int k = 0; k < 4; ++k) v[k][b] = vv[k];
+      // The fast path on SIMD vectors of several points (lanes of the structure of arrays).
+      using Simd = typename SimdOf<acc_t>::type;
+      constexpr int kWidth = SimdOf<acc_t>::kWidth;
+      const Simd angle_tol_v = splat<Simd>(angle_tol), det_min_v = splat<Simd>(det_min);
+      const Simd max_dist_v = splat<Simd>(max_dist);
+      for (int b = 0; b < kLanes; b += kWidth) {
+        Simd mm[10], vv[4];
+        for (int k = 0; k < 10; ++k) std::memcpy(&mm[k], &m[k][b], sizeof(Simd));
+        const auto ok =
+            fast_smallest_eigenvector<kFastIterations>(mm, angle_tol_v, det_min_v, max_dist_v, vv);
+        for (int k = 0; k < 4; ++k) std::memcpy(&v[k][b], &vv[k], sizeof(Simd));
+        for (int lane = 0; lane < kWidth; ++lane) certified[b + lane] = ok[lane] != 0;
       }
       for (int b = 0; b < lanes; ++b) {
         const int64_t i = first + b;
