@@ -9,12 +9,15 @@ namespace mvpose3d {
 
 struct ModelConfig {
   std::string backbone = "resnet50";         // ResNet encoder depth
+  int backbone_width = 64;                   // stem and first-stage channels (torchvision: 64)
+  int backbone_stages = 4;                   // residual stages kept (4 = torchvision's layer1-4)
   std::string pretrained;                    // encoder weights file, "" = random init
   std::string fusion = "canonical";          // none (baseline) | fusion | canonical
   std::string ftl_mode = "projection";       // feature transform: rotation | projection
+  std::string ftl_reshape = "interleaved";   // channels -> point sets: interleaved | blocks
   std::string canonical_pooling = "concat";  // how views are combined in the canonical frame
-  bool equivariant = false;                  // constrain fusion to be equivariant to view order
-  bool view_shortcut = false;                // add each view's own latent to its decoder input
+  bool equivariant = false;                  // canonical fusion equivariant to world rotations
+  bool view_shortcut = false;                // add each view's features to its decoder input
   int latent_channels = 300;                 // channels of the per-view latent before the FTL
   int fused_channels = 400;                  // channels of the fused canonical representation
   int deconv_layers = 3;                     // transposed convolutions in the heatmap decoder
@@ -29,7 +32,18 @@ struct ModelConfig {
       backbone,
       "ResNet encoder",
       OneOf({"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"}));
-    v("pretrained", pretrained, "encoder weights file, \"\" = random initialisation");
+    v("backbone_width",
+      backbone_width,
+      "channels of the encoder's stem and first stage (torchvision: 64; smaller for tiny models)",
+      Positive());
+    v("backbone_stages",
+      backbone_stages,
+      "residual stages of the encoder kept (4 = torchvision's layer1-4; output stride 4·2^(n-1))",
+      InRange(1, 4));
+    v("pretrained",
+      pretrained,
+      "encoder weights file written by scripts/export_torchvision_resnet.py, \"\" = random "
+      "initialisation");
     v("fusion",
       fusion,
       "none = independent views (baseline), fusion = concatenation, canonical = canonical fusion",
@@ -38,12 +52,23 @@ struct ModelConfig {
       ftl_mode,
       "feature transform layer: by the rotation R, or by the projection P and its pseudo-inverse",
       OneOf({"rotation", "projection"}));
+    v("ftl_reshape",
+      ftl_reshape,
+      "how the FTL reads channels as 3-vectors: interleaved (channel 3k+d is coordinate d of point "
+      "k) or blocks (channel d·K+k)",
+      OneOf({"interleaved", "blocks"}));
     v("canonical_pooling",
       canonical_pooling,
       "combining the views in the canonical frame: concat (per view slot) or mean (symmetric)",
       OneOf({"concat", "mean"}));
-    v("equivariant", equivariant, "make the fusion equivariant to the order of the views");
-    v("view_shortcut", view_shortcut, "also feed each view's own latent to its decoder");
+    v("equivariant",
+      equivariant,
+      "canonical fusion mixes the canonical point sets only by vector-linear maps (same weights on "
+      "x, y, z, no bias or non-linearity), so the fused code rotates exactly with the world frame");
+    v("view_shortcut",
+      view_shortcut,
+      "add each view's own encoder features to its fused decoder input (a residual shortcut, so a "
+      "poor fused code cannot break every view)");
     v("latent_channels", latent_channels, "channels of the per-view latent code", Positive());
     v("fused_channels", fused_channels, "channels of the fused canonical code", Positive());
     v("deconv_layers", deconv_layers, "transposed convolutions in the decoder", NonNegative());

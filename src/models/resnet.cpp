@@ -1,0 +1,460 @@
+// ResNet encoders with torchvision's names, torchvision weight files, state dicts and checkpoints.
+#include "mvpose3d/models/resnet.h"
+
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/models/state_dict.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <unordered_map>
+
+#include <torch/nn/init.h>
+#include <torch/serialize.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+namespace mvpose3d::models {
+
+namespace nn = torch::nn;
+
+namespace {
+
+int64_t expansion(ResNetBlock block) {
+  return block == ResNetBlock::kBottleneck ? 4 : 1;
+}
+
+std::string block_name(ResNetBlock block) {
+  return block == ResNetBlock::kBottleneck ? "bottleneck" : "basic";
+}
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+}
+
+nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride) {
+  if (stride == 1 && in == out) return nullptr;
+  return nn::Sequential(conv(in, out, 1, stride, 0), nn::BatchNorm2d(out));
+}
+
+std::string format_shape(at::IntArrayRef sizes) {
+  return fmt::format("[{}]", fmt::join(sizes, ", "));
+}
+
+bool has_prefix(const std::string& key, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
+    return key.compare(0, p.size(), p) == 0;
+  });
+}
+
+std::vector<char> read_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  MVPOSE3D_CHECK(in.good(), "cannot open '{}'", file.string());
+  return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+// --- Options -------------------------------------------------------------------------------------
+
+ResNetOptions::ResNetOptions(int64_t depth) {
+  switch (depth) {
+    case 18:
+      layers_ = {2, 2, 2, 2};
+      block_ = ResNetBlock::kBasic;
+      break;
+    case 34:
+      layers_ = {3, 4, 6, 3};
+      block_ = ResNetBlock::kBasic;
+      break;
+    case 50:
+      layers_ = {3, 4, 6, 3};
+      break;
+    case 101:
+      layers_ = {3, 4, 23, 3};
+      break;
+    case 152:
+      layers_ = {3, 8, 36, 3};
+      break;
+    default:
+      throw Error(fmt::format("ResNet depth {} is not one of 18, 34, 50, 101, 152", depth));
+  }
+}
+
+ResNetOptions::ResNetOptions(ResNetBlock block, std::vector<int64_t> layers)
+    : layers_(std::move(layers)), block_(block), stages_(static_cast<int64_t>(layers_.size())) {}
+
+int64_t ResNetOptions::out_channels() const {
+  return width_ * (int64_t{1} << (stages_ - 1)) * expansion(block_);
+}
+
+int64_t ResNetOptions::stride() const {
+  return 4 * (int64_t{1} << (stages_ - 1));
+}
+
+std::string ResNetOptions::name() const {
+  for (int64_t depth : {18, 34, 50, 101, 152}) {
+    const ResNetOptions tv(depth);
+    if (tv.layers_ == layers_ && tv.block_ == block_ && width_ == 64 && stages_ == 4) {
+      return fmt::format("resnet{}", depth);
+    }
+  }
+  return fmt::format("resnet({},[{}],width={},stages={})",
+                     block_name(block_),
+                     fmt::join(layers_, ","),
+                     width_,
+                     stages_);
+}
+
+std::vector<std::string> known_backbone_names() {
+  return {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"};
+}
+
+ResNetOptions resnet_options_from_name(const std::string& name) {
+  for (int64_t depth : {18, 34, 50, 101, 152}) {
+    if (name == fmt::format("resnet{}", depth)) return ResNetOptions(depth);
+  }
+  throw Error(fmt::format(
+      "unknown backbone '{}' (known: {})", name, fmt::join(known_backbone_names(), ", ")));
+}
+
+// --- Blocks
+// ----------------------------------------------------------------------------------------
+
+BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t width, int64_t stride) {
+  conv1 = register_module("conv1", conv(in_channels, width, 3, stride, 1));
+  bn1 = register_module("bn1", nn::BatchNorm2d(width));
+  conv2 = register_module("conv2", conv(width, width, 3, 1, 1));
+  bn2 = register_module("bn2", nn::BatchNorm2d(width));
+  downsample = make_downsample(in_channels, width, stride);
+  if (downsample) register_module("downsample", downsample);
+}
+
+torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1(conv1(x)));
+  out = bn2(conv2(out));
+  out += downsample ? downsample->forward(x) : x;
+  return torch::relu(out);
+}
+
+BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t stride) {
+  const int64_t out_channels = width * 4;
+  conv1 = register_module("conv1", conv(in_channels, width, 1, 1, 0));
+  bn1 = register_module("bn1", nn::BatchNorm2d(width));
+  conv2 = register_module("conv2", conv(width, width, 3, stride, 1));
+  bn2 = register_module("bn2", nn::BatchNorm2d(width));
+  conv3 = register_module("conv3", conv(width, out_channels, 1, 1, 0));
+  bn3 = register_module("bn3", nn::BatchNorm2d(out_channels));
+  downsample = make_downsample(in_channels, out_channels, stride);
+  if (downsample) register_module("downsample", downsample);
+}
+
+torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1(conv1(x)));
+  out = torch::relu(bn2(conv2(out)));
+  out = bn3(conv3(out));
+  out += downsample ? downsample->forward(x) : x;
+  return torch::relu(out);
+}
+
+// --- Encoder
+// ---------------------------------------------------------------------------------------
+
+ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(options) {
+  const auto& o = options_;
+  MVPOSE3D_CHECK(!o.layers().empty() && o.layers().size() <= 4,
+                 "ResNet needs 1 to 4 stages of blocks, got {}",
+                 o.layers().size());
+  MVPOSE3D_CHECK(o.stages() >= 1 && o.stages() <= static_cast<int64_t>(o.layers().size()),
+                 "ResNet stages = {} must be in [1, {}]",
+                 o.stages(),
+                 o.layers().size());
+  MVPOSE3D_CHECK(o.width() >= 1, "ResNet width must be positive, got {}", o.width());
+  for (int64_t n : o.layers()) MVPOSE3D_CHECK(n >= 1, "ResNet stages need at least one block");
+
+  conv1 = register_module(
+      "conv1", nn::Conv2d(nn::Conv2dOptions(3, o.width(), 7).stride(2).padding(3).bias(false)));
+  bn1 = register_module("bn1", nn::BatchNorm2d(o.width()));
+  maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
+  int64_t in_channels = o.width();
+  for (int64_t s = 0; s < o.stages(); ++s) {
+    const int64_t width = o.width() << s;
+    nn::Sequential stage;
+    for (int64_t b = 0; b < o.layers()[s]; ++b) {
+      const int64_t stride = (b == 0 && s > 0) ? 2 : 1;
+      if (o.block() == ResNetBlock::kBottleneck) {
+        stage->push_back(Bottleneck(in_channels, width, stride));
+      } else {
+        stage->push_back(BasicBlock(in_channels, width, stride));
+      }
+      in_channels = width * expansion(o.block());
+    }
+    layers.push_back(register_module(fmt::format("layer{}", s + 1), stage));
+  }
+  // torchvision's initialisation.
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* c = m->as<nn::Conv2d>()) {
+      nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
+    } else if (auto* bn = m->as<nn::BatchNorm2d>()) {
+      nn::init::ones_(bn->weight);
+      nn::init::zeros_(bn->bias);
+    }
+  }
+}
+
+std::vector<torch::Tensor> ResNetEncoderImpl::forward_stages(const torch::Tensor& images) {
+  MVPOSE3D_CHECK(images.dim() == 4 && images.size(1) == 3,
+                 "ResNetEncoder: images must be [N, 3, H, W], got {}",
+                 format_shape(images.sizes()));
+  auto x = maxpool(torch::relu(bn1(conv1(images))));
+  std::vector<torch::Tensor> outs;
+  for (auto& stage : layers) {
+    x = stage->forward(x);
+    outs.push_back(x);
+  }
+  return outs;
+}
+
+torch::Tensor ResNetEncoderImpl::forward(const torch::Tensor& images) {
+  return forward_stages(images).back();
+}
+
+torch::Tensor imagenet_normalize(const torch::Tensor& images) {
+  MVPOSE3D_CHECK(images.dim() >= 3 && images.size(-3) == 3,
+                 "imagenet_normalize: images must be [..., 3, H, W], got {}",
+                 format_shape(images.sizes()));
+  const auto opts = images.options();
+  const auto mean = torch::tensor({0.485, 0.456, 0.406}, opts).view({3, 1, 1});
+  const auto std = torch::tensor({0.229, 0.224, 0.225}, opts).view({3, 1, 1});
+  return (images - mean) / std;
+}
+
+// --- Torchvision weight files
+// ---------------------------------------------------------------------
+
+TorchvisionWeightsInfo load_torchvision_resnet(ResNetEncoder& encoder,
+                                               const std::filesystem::path& file) {
+  const std::string where = fmt::format("torchvision weights '{}'", file.string());
+  c10::IValue root;
+  try {
+    root = torch::pickle_load(read_bytes(file));
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: not a torch.save file ({})", where, e.what_without_backtrace()));
+  }
+  MVPOSE3D_CHECK(root.isGenericDict(), "{}: expected a dict at the top level", where);
+  const auto dict = root.toGenericDict();
+  auto get = [&](const char* key) {
+    MVPOSE3D_CHECK(dict.contains(key),
+                   "{}: no '{}' entry (write it with scripts/export_torchvision_resnet.py)",
+                   where,
+                   key);
+    return dict.at(key);
+  };
+  const auto format = get("format");
+  MVPOSE3D_CHECK(format.isString() && format.toStringRef() == "mvpose3d.torchvision_resnet",
+                 "{}: format is not mvpose3d.torchvision_resnet",
+                 where);
+  const int64_t version = get("version").toInt();
+  MVPOSE3D_CHECK(
+      version == 1, "{}: format version {} is not supported (this build reads 1)", where, version);
+  TorchvisionWeightsInfo info;
+  info.arch = get("arch").toStringRef();
+  info.block =
+      get("block").toStringRef() == "bottleneck" ? ResNetBlock::kBottleneck : ResNetBlock::kBasic;
+  const auto layers = get("layers").toList();
+  for (size_t i = 0; i < layers.size(); ++i) info.layers.push_back(layers.get(i).toInt());
+  info.width = get("width").toInt();
+  info.source = get("source").toStringRef();
+
+  const auto& o = encoder->options();
+  const auto kept = std::vector<int64_t>(o.layers().begin(), o.layers().begin() + o.stages());
+  const bool fits = info.block == o.block() && info.width == o.width() &&
+                    info.layers.size() >= kept.size() &&
+                    std::equal(kept.begin(), kept.end(), info.layers.begin());
+  MVPOSE3D_CHECK(fits,
+                 "{}: the file holds {} ({}, blocks {}, width {}) but the encoder is {}",
+                 where,
+                 info.arch,
+                 block_name(info.block),
+                 fmt::format("[{}]", fmt::join(info.layers, ", ")),
+                 info.width,
+                 o.name());
+
+  StateDict state;
+  for (const auto& kv : get("state_dict").toGenericDict()) {
+    state.emplace_back(kv.key().toStringRef(), kv.value().toTensor());
+  }
+  std::vector<std::string> ignore{"fc."};
+  for (int64_t s = o.stages(); s < 4; ++s) ignore.push_back(fmt::format("layer{}.", s + 1));
+  info.tensors_loaded = load_state_dict(*encoder, state, where, ignore);
+  return info;
+}
+
+// --- State dicts
+// ------------------------------------------------------------------------------------
+
+StateDict state_dict(const torch::nn::Module& module) {
+  StateDict out;
+  for (const auto& item : module.named_modules("", /*include_self=*/true)) {
+    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
+    for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
+      out.emplace_back(prefix + p.key(), p.value());
+    }
+    for (const auto& b : item.value()->named_buffers(/*recurse=*/false)) {
+      out.emplace_back(prefix + b.key(), b.value());
+    }
+  }
+  return out;
+}
+
+std::string first_state_mismatch(const torch::nn::Module& module,
+                                 const StateDict& state,
+                                 const std::vector<std::string>& ignore_prefixes) {
+  std::unordered_map<std::string, const at::Tensor*> given;
+  for (const auto& [key, tensor] : state) {
+    if (!has_prefix(key, ignore_prefixes)) given.emplace(key, &tensor);
+  }
+  const StateDict own = state_dict(module);
+  std::unordered_map<std::string, const at::Tensor*> mine;
+  for (const auto& [key, tensor] : own) {
+    mine.emplace(key, &tensor);
+    const auto it = given.find(key);
+    if (it == given.end()) return fmt::format("key '{}' is missing", key);
+    if (!it->second->sizes().equals(tensor.sizes())) {
+      return fmt::format("key '{}' has shape {} here, {} in the file",
+                         key,
+                         format_shape(tensor.sizes()),
+                         format_shape(it->second->sizes()));
+    }
+  }
+  for (const auto& [key, tensor] : state) {
+    if (!has_prefix(key, ignore_prefixes) && !mine.count(key)) {
+      return fmt::format("unexpected key '{}'", key);
+    }
+  }
+  return "";
+}
+
+int64_t load_state_dict(torch::nn::Module& module,
+                        const StateDict& state,
+                        const std::string& what,
+                        const std::vector<std::string>& ignore_prefixes) {
+  const std::string mismatch = first_state_mismatch(module, state, ignore_prefixes);
+  MVPOSE3D_CHECK(mismatch.empty(), "{}: {}", what, mismatch);
+  std::unordered_map<std::string, const at::Tensor*> given;
+  for (const auto& [key, tensor] : state) given.emplace(key, &tensor);
+  torch::NoGradGuard no_grad;
+  int64_t copied = 0;
+  for (auto& [key, tensor] : state_dict(module)) {
+    tensor.copy_(*given.at(key));
+    ++copied;
+  }
+  return copied;
+}
+
+// --- Checkpoints
+// --------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kCheckpointFormat = "mvpose3d.checkpoint";
+
+CheckpointInfo read_header(torch::serialize::InputArchive& archive, const std::string& where) {
+  CheckpointInfo info;
+  c10::IValue value;
+  MVPOSE3D_CHECK(archive.try_read("format", value) && value.isString() &&
+                     value.toStringRef() == kCheckpointFormat,
+                 "{}: not an mvpose3d checkpoint",
+                 where);
+  MVPOSE3D_CHECK(
+      archive.try_read("version", value) && value.isInt(), "{}: no checkpoint version", where);
+  info.version = value.toInt();
+  MVPOSE3D_CHECK(info.version >= 1 && info.version <= kCheckpointVersion,
+                 "{}: checkpoint version {} is not supported (this build reads 1 to {})",
+                 where,
+                 info.version,
+                 kCheckpointVersion);
+  if (archive.try_read("architecture", value) && value.isString()) {
+    info.architecture = value.toStringRef();
+  }
+  if (archive.try_read("metadata", value) && value.isGenericDict()) {
+    for (const auto& kv : value.toGenericDict()) {
+      info.metadata[kv.key().toStringRef()] = kv.value().toStringRef();
+    }
+  }
+  return info;
+}
+
+torch::serialize::InputArchive open_archive(const std::filesystem::path& file,
+                                            const std::string& where) {
+  MVPOSE3D_CHECK(std::filesystem::exists(file), "{}: no such file", where);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file.string());
+  } catch (const c10::Error& e) {
+    throw Error(
+        fmt::format("{}: not a torch::save archive ({})", where, e.what_without_backtrace()));
+  }
+  return archive;
+}
+
+}  // namespace
+
+void save_checkpoint(const torch::nn::Module& module,
+                     const std::filesystem::path& file,
+                     const std::string& architecture,
+                     const std::map<std::string, std::string>& metadata) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
+  archive.write("version", c10::IValue(kCheckpointVersion));
+  archive.write("architecture", c10::IValue(architecture));
+  c10::Dict<std::string, std::string> meta;
+  for (const auto& [k, v] : metadata) meta.insert(k, v);
+  archive.write("metadata", c10::IValue(meta));
+  c10::Dict<std::string, at::Tensor> state;
+  for (const auto& [key, tensor] : state_dict(module)) {
+    state.insert(key, tensor.detach().to(at::kCPU).contiguous());
+  }
+  archive.write("state_dict", c10::IValue(state));
+  std::ostringstream out;
+  archive.save_to(out);
+  write_file_atomic(file, out.str());
+}
+
+CheckpointInfo read_checkpoint_info(const std::filesystem::path& file) {
+  const std::string where = fmt::format("checkpoint '{}'", file.string());
+  auto archive = open_archive(file, where);
+  return read_header(archive, where);
+}
+
+CheckpointInfo load_checkpoint(torch::nn::Module& module,
+                               const std::filesystem::path& file,
+                               const std::string& architecture) {
+  const std::string where = fmt::format("checkpoint '{}'", file.string());
+  auto archive = open_archive(file, where);
+  CheckpointInfo info = read_header(archive, where);
+  c10::IValue value;
+  MVPOSE3D_CHECK(
+      archive.try_read("state_dict", value) && value.isGenericDict(), "{}: no state_dict", where);
+  StateDict state;
+  for (const auto& kv : value.toGenericDict()) {
+    state.emplace_back(kv.key().toStringRef(), kv.value().toTensor());
+  }
+  const std::string mismatch = first_state_mismatch(module, state);
+  if (!mismatch.empty()) {
+    std::string message =
+        fmt::format("{} does not fit this model (wrong architecture): {}", where, mismatch);
+    if (!architecture.empty() && !info.architecture.empty() && architecture != info.architecture) {
+      message += fmt::format("; the checkpoint was saved from [{}], this model is [{}]",
+                             info.architecture,
+                             architecture);
+    }
+    throw Error(message);
+  }
+  load_state_dict(module, state, where);
+  return info;
+}
+
+}  // namespace mvpose3d::models
