@@ -6,6 +6,8 @@
 #include "mvpose3d/config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/logging.h"
+#include "mvpose3d/core/run_dir.h"
 #include "mvpose3d/ops/triangulate.h"
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include <torch/cuda.h>
 
 #include "support/scenes.h"
+#include "tools/commands.h"
 
 #if MVPOSE3D_CUDA_ENABLED
 #include <c10/cuda/CUDAFunctions.h>
@@ -37,7 +40,7 @@ using ops::TriangulationMethod;
 
 struct BenchDltOptions {
   std::string device = "cpu";
-  std::string out_dir = "runs/bench/dlt";
+  std::string out_dir;  // "" = a new run directory runs/bench_dlt/<timestamp>/
   int threads = 1;
   int64_t max_points = 1000000;
   int64_t svd_max_points = 100000;
@@ -260,7 +263,12 @@ void run_bench_dlt(const BenchDltOptions& o) {
   }
   at::set_num_threads(std::max(1, o.threads));
   const at::Device device(o.device == "cuda" ? at::kCUDA : at::kCPU);
-  const fs::path out_dir(o.out_dir);
+  fs::path out_dir(o.out_dir);
+  if (out_dir.empty()) {
+    // A run directory of its own: env.txt records the build and machine, log.txt the log.
+    out_dir = create_run_dir("runs", "bench_dlt", collect_environment(command_line()));
+    add_log_file(out_dir / "log.txt");
+  }
   fs::create_directories(out_dir);
   // Results go to temporary files renamed at the end, so an interrupted run leaves no partial CSV.
   const fs::path acc_tmp = out_dir / ("accuracy.csv.tmp-" + o.device);
@@ -294,7 +302,9 @@ void add_bench_dlt_command(CLI::App& bench) {
   CLI::App* cmd =
       bench.add_subcommand("dlt", "DLT triangulation: accuracy vs 2D noise, time vs batch size");
   cmd->add_option("--device", options->device, "cpu or cuda")->capture_default_str();
-  cmd->add_option("--out", options->out_dir, "output directory for the CSV files")
+  cmd->add_option("--out",
+                  options->out_dir,
+                  "output directory for the CSV files (default: a new runs/bench_dlt/<time>/)")
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "intra-op threads (1 compares per core)")
       ->capture_default_str();

@@ -6,8 +6,11 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/logging.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -45,6 +48,16 @@ int main(int argc, char** argv) {
   tools::add_check_config_command(app);
 
   try {
+    // CLI11 reports an unknown first word as a missing subcommand; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+      std::vector<std::string> known;
+      for (const CLI::App* sub : app.get_subcommands({})) known.push_back(sub->get_name());
+      if (std::find(known.begin(), known.end(), argv[1]) == known.end()) {
+        std::string list;
+        for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+        throw UsageError(std::string("unknown subcommand '") + argv[1] + "' (known: " + list + ")");
+      }
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
