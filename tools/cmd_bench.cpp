@@ -1,5 +1,6 @@
 // `mvpose3d bench ...`: benchmarks that put our numbers beside the paper's and the peers'.
 #include "tools/bench_dlt.h"
+#include "tools/bench_model.h"
 #include "tools/commands.h"
 
 namespace mvpose3d::tools {
@@ -9,6 +10,7 @@ void add_bench_command(CLI::App& app) {
       app.add_subcommand("bench", "Benchmarks (results as CSV/JSON, plotted by scripts/)");
   bench->require_subcommand(1);
   add_bench_dlt_command(*bench);
+  add_bench_model_command(*bench);
 }
 
 }  // namespace mvpose3d::tools

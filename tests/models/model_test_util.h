@@ -3,22 +3,32 @@
 
 #include "mvpose3d/config/model_config.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
+#include <system_error>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 namespace mvpose3d::testing {
 
-// A fresh directory under the system's temporary directory, removed with the object.
+// A fresh directory under the system's temporary directory ($TMPDIR, else /tmp), removed with the
+// object. Named from the process id, a counter and the clock: no std::random_device, which some
+// virtual machines cannot read.
 class TempDir {
  public:
   TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            fmt::format("mvpose3d_models_test_{:08x}{:08x}", rd(), rd());
+    static std::atomic<int> counter{0};
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+    if (ec || base.empty()) base = "/tmp";
+    path_ = base / fmt::format("mvpose3d_models_test_{}_{}_{}",
+                               static_cast<long>(::getpid()),
+                               counter++,
+                               std::chrono::steady_clock::now().time_since_epoch().count());
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
