@@ -5,7 +5,7 @@
 
 #include <tuple>
 
-#include <ATen/core/Tensor.h>
+#include <ATen/ATen.h>
 
 #include "ops/triangulate_math.h"
 
@@ -17,6 +17,29 @@ struct FusedForward {
   at::Tensor status;       // [N]     uint8 TriangulationStatus
   at::Tensor valid;        // [N]     bool, status == 0
 };
+
+// Allocates the outputs of a forward pass for n points on x's device.
+inline FusedForward allocate_forward(const at::Tensor& x,
+                                     at::ScalarType accumulate,
+                                     bool keep_eigenvectors) {
+  const int64_t n = x.size(0);
+  FusedForward result;
+  result.points = at::empty({n, 3}, x.options());
+  result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
+  result.status = at::empty({n}, x.options().dtype(at::kByte));
+  result.valid = at::empty({n}, x.options().dtype(at::kBool));
+  return result;
+}
+
+// Calls fn(acc_t{}) with the accumulation type (double or float) named by `accumulate`.
+template <typename Fn>
+void dispatch_accumulate(at::ScalarType accumulate, Fn&& fn) {
+  if (accumulate == at::kDouble) {
+    fn(double{});
+  } else {
+    fn(float{});
+  }
+}
 
 struct FusedGrads {
   at::Tensor x;        // [N, V, 2] or undefined

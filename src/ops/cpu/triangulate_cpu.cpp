@@ -200,15 +200,6 @@ void backward_kernel(const at::Tensor& grad_points,
   });
 }
 
-template <typename Fn>
-void dispatch_accumulate(at::ScalarType accumulate, Fn&& fn) {
-  if (accumulate == at::kDouble) {
-    fn(double{});
-  } else {
-    fn(float{});
-  }
-}
-
 }  // namespace
 
 FusedForward triangulate_forward_cpu(const at::Tensor& x,
@@ -217,12 +208,7 @@ FusedForward triangulate_forward_cpu(const at::Tensor& x,
                                      const SolveSettings& settings,
                                      at::ScalarType accumulate,
                                      bool keep_eigenvectors) {
-  const int64_t n = x.size(0);
-  FusedForward result;
-  result.points = at::empty({n, 3}, x.options());
-  result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
-  result.status = at::empty({n}, x.options().dtype(at::kByte));
-  result.valid = at::empty({n}, x.options().dtype(at::kBool));
+  FusedForward result = allocate_forward(x, accumulate, keep_eigenvectors);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cpu", [&] {
     dispatch_accumulate(accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);

@@ -219,15 +219,6 @@ __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
   }
 }
 
-template <typename Fn>
-void dispatch_accumulate(at::ScalarType accumulate, Fn&& fn) {
-  if (accumulate == at::kDouble) {
-    fn(double{});
-  } else {
-    fn(float{});
-  }
-}
-
 void check_inputs(const at::Tensor& x, const at::Tensor& proj, const at::Tensor& weights) {
   TORCH_CHECK(x.is_cuda() && proj.is_cuda() && (!weights.defined() || weights.is_cuda()),
               "triangulate: all inputs must be on the same CUDA device");
@@ -252,11 +243,7 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   check_inputs(x, proj, weights);
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0);
-  FusedForward result;
-  result.points = at::empty({n, 3}, x.options());
-  result.eigenvector = at::empty({keep_eigenvectors ? n : 0, 4}, x.options().dtype(accumulate));
-  result.status = at::empty({n}, x.options().dtype(at::kByte));
-  result.valid = at::empty({n}, x.options().dtype(at::kBool));
+  FusedForward result = allocate_forward(x, accumulate, keep_eigenvectors);
   if (n == 0) return result;
   const int64_t groups = proj.size(0);
   const int64_t per_group = n / groups;
