@@ -7,10 +7,14 @@
 #include "mvpose3d/geometry/camera.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include <Eigen/Geometry>
 #include <gtest/gtest.h>
 #include <torch/nn/modules/conv.h>
+#include <torch/serialize.h>
 
 #include "models/model_test_util.h"
 
@@ -338,6 +342,39 @@ TEST(MakeModel, FailsWithTheKnownNames) {
   bad = c;
   bad.pretrained = "/nonexistent/weights.pt";
   expect_error(bad, "/nonexistent/weights.pt");
+}
+
+TEST(MakeModel, LoadsPretrainedEncoderWeights) {
+  const std::string why = mvpose3d::testing::torchvision_unavailable();
+  if (!why.empty()) GTEST_SKIP() << "model.pretrained not checked: " << why;
+  TempDir dir;
+  const auto script = mvpose3d::testing::source_dir() / "scripts" / "export_torchvision_resnet.py";
+  const std::string cmd =
+      fmt::format("'{}' '{}' --arch resnet18 --random --seed 5 --out '{}' > /dev/null 2>&1",
+                  mvpose3d::testing::python_executable(),
+                  script.string(),
+                  (dir / "resnet18.pt").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto config = tiny_model_config("canonical");
+  config.backbone_width = 64;  // torchvision's ResNet-18
+  config.pretrained = (dir / "resnet18.pt").string();
+  auto net = make_model(config, kJoints, 3);
+  std::ifstream in(dir / "resnet18.pt", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto file = torch::pickle_load(bytes).toGenericDict().at("state_dict").toGenericDict();
+  EXPECT_TRUE(net->encoder->conv1->weight.equal(file.at("conv1.weight").toTensor()));
+  EXPECT_TRUE(net->encoder->named_buffers()["layer4.1.bn2.running_var"].equal(
+      file.at("layer4.1.bn2.running_var").toTensor()));
+  // A width that does not match the file is refused with both architectures named.
+  config.backbone_width = 32;
+  try {
+    make_model(config, kJoints, 3);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("but the encoder is resnet(basic,[2,2,2,2],width=32"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(MakeModel, FromRunConfig) {
