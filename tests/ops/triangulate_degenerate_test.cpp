@@ -143,6 +143,34 @@ TEST(TriangulateDegenerate, NearlyCoincidentCamerasHaveFiniteGradients) {
   EXPECT_TRUE(at::isfinite(p.grad()).all().item<bool>());
 }
 
+// The CPU kernel handles 16 consecutive points of one group on SIMD vectors: the same cases
+// scattered through a large batch must give the same statuses as one at a time.
+TEST(TriangulateDegenerate, SameStatusesInsideALargeBatch) {
+  const auto proj = ring(4);
+  const auto pts = at::rand({64, 3}, at::detail::createCPUGenerator(3), at::kDouble) - 0.5;
+  auto x = project(pts, proj);
+  auto w = at::ones({64, 4}, at::kDouble);
+  w[3] = at::tensor({1.0, 0.0, 0.0, 0.0}, at::kDouble);  // one view
+  w[17].zero_();                                         // no view
+  x[18][2][1] = std::nan("");                            // NaN in a used view
+  x[33][1][0] = std::nan("");                            // NaN in a dropped view: fine
+  w[33][1] = 0.0;
+  w[40][0] = -2.0;                                        // negative weight
+  x[41][3][0] = std::numeric_limits<double>::infinity();  // Inf
+  const auto batch = triangulate(x, proj, w);
+  for (int i = 0; i < 64; ++i) {
+    const auto one = triangulate(x.narrow(0, i, 1), proj, w.narrow(0, i, 1));
+    EXPECT_EQ(batch.status[i].item<int>(), one.status[0].item<int>()) << "point " << i;
+    EXPECT_TRUE(at::allclose(batch.points3d[i], one.points3d[0], 1e-12, 1e-12)) << "point " << i;
+  }
+  EXPECT_EQ(batch.status[3].item<int>(), 2);
+  EXPECT_EQ(batch.status[17].item<int>(), 2);
+  EXPECT_EQ(batch.status[18].item<int>(), 1);
+  EXPECT_EQ(batch.status[33].item<int>(), 0);
+  EXPECT_EQ(batch.status[40].item<int>(), 1);
+  EXPECT_EQ(batch.status[41].item<int>(), 1);
+}
+
 TEST(TriangulateDegenerate, StrictModeNamesTheFirstInvalidPoint) {
   Case c = good_case();
   c.w[0].zero_();

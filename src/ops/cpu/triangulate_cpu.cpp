@@ -44,6 +44,64 @@ struct GroupCache {
   }
 };
 
+// accumulate_normal_matrix for kLanes consecutive points of one group, on SIMD vectors of points.
+// Same arithmetic and the same validity rules, written without branches: a view with w = 0
+// contributes nothing (its coordinates, NaN included, are replaced by 0).
+template <typename scalar_t, typename acc_t>
+void accumulate_lanes(const scalar_t* x,  // [kLanes, V, 2]
+                      const scalar_t* w,  // [kLanes, V] or nullptr
+                      const acc_t* proj,  // [V, 3, 4]
+                      int num_views,
+                      acc_t m[10][kLanes],
+                      uint8_t pre[kLanes]) {
+  using Simd = typename SimdOf<acc_t>::type;
+  constexpr int kWidth = SimdOf<acc_t>::kWidth;
+  const Simd zero = splat<Simd>(0.0), one = splat<Simd>(1.0);
+  for (int b = 0; b < kLanes; b += kWidth) {
+    Simd acc[10];
+    for (int k = 0; k < 10; ++k) acc[k] = zero;
+    Simd used = zero, bad = zero;
+    for (int v = 0; v < num_views; ++v) {
+      Simd u, t, wv;
+      for (int lane = 0; lane < kWidth; ++lane) {
+        const int64_t i = b + lane;
+        u[lane] = static_cast<acc_t>(x[(i * num_views + v) * 2]);
+        t[lane] = static_cast<acc_t>(x[(i * num_views + v) * 2 + 1]);
+        wv[lane] = w ? static_cast<acc_t>(w[i * num_views + v]) : acc_t(1);
+      }
+      const auto in_use = wv != zero;
+      u = in_use ? u : zero;
+      t = in_use ? t : zero;
+      const Simd w2 = in_use ? wv * wv : zero;
+      const acc_t* p = proj + 12 * v;
+      Simd rx[4], ry[4];
+      for (int k = 0; k < 4; ++k) {
+        rx[k] = u * p[8 + k] - p[k];
+        ry[k] = t * p[8 + k] - p[4 + k];
+      }
+      int c = 0;
+      for (int r = 0; r < 4; ++r) {
+        for (int q = r; q < 4; ++q, ++c) acc[c] += w2 * (rx[r] * rx[q] + ry[r] * ry[q]);
+      }
+      const Simd rr = w2 * (rx[0] * rx[0] + rx[1] * rx[1] + rx[2] * rx[2] + rx[3] * rx[3] +
+                            ry[0] * ry[0] + ry[1] * ry[1] + ry[2] * ry[2] + ry[3] * ry[3]);
+      used += in_use ? one : zero;
+      // A used view is bad with a non-positive weight or a non-finite row (x - x is NaN for
+      // Inf/NaN).
+      bad = (in_use & ((wv <= zero) | (rr - rr != zero))) ? one : bad;
+    }
+    for (int lane = 0; lane < kWidth; ++lane) {
+      pre[b + lane] = bad[lane] != acc_t(0)   ? kNonFinite
+                      : used[lane] < acc_t(2) ? kTooFewViews
+                                              : kValid;
+      for (int k = 0; k < 10; ++k) {
+        m[k][b + lane] =
+            pre[b + lane] == kValid ? acc[k][lane] : acc_t(k == 0 || k == 4 || k == 7 || k == 9);
+      }
+    }
+  }
+}
+
 template <typename scalar_t, typename acc_t>
 void forward_kernel(const at::Tensor& x,
                     const at::Tensor& proj,
@@ -72,7 +130,18 @@ void forward_kernel(const at::Tensor& x,
     bool certified[kLanes];
     for (int64_t first = begin; first < end; first += kLanes) {
       const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - first));
-      for (int b = 0; b < lanes; ++b) {
+      const bool one_group =
+          lanes == kLanes && first / per_group == (first + kLanes - 1) / per_group;
+      if (one_group) {
+        cache.load(p_ptr, first / per_group, num_views, settings.normalize_in_kernel);
+        accumulate_lanes<scalar_t, acc_t>(x_ptr + first * 2 * num_views,
+                                          w_ptr ? w_ptr + first * num_views : nullptr,
+                                          cache.proj.data(),
+                                          num_views,
+                                          m,
+                                          pre);
+      }
+      for (int b = 0; b < lanes && !one_group; ++b) {
         const int64_t i = first + b;
         cache.load(p_ptr, i / per_group, num_views, settings.normalize_in_kernel);
         Sym4<acc_t> mi;
