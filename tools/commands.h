@@ -17,5 +17,6 @@ const std::vector<std::string>& command_line();
 void add_triangulate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_check_config_command(CLI::App& app);
+void add_data_command(CLI::App& app);
 
 }  // namespace mvpose3d::tools

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   tools::add_triangulate_command(app);
   tools::add_bench_command(app);
   tools::add_check_config_command(app);
+  tools::add_data_command(app);
 
   try {
     // CLI11 reports an unknown first word as a missing subcommand; name it instead.

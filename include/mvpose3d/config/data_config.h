@@ -8,29 +8,177 @@
 
 namespace mvpose3d {
 
-// data.synthetic: the procedurally rendered dataset (used when data.type is "synthetic").
+// data.synthetic.rig_jitter: per-sample perturbation of every camera (uniform in ±value).
+struct RigJitterConfig {
+  double azimuth_deg = 20;   // turn about the vertical through the capture centre
+  double height_mm = 300;    // raise or lower
+  double distance_mm = 500;  // move nearer or farther
+  double look_at_mm = 200;   // re-aim at the capture centre plus this, per axis
+  double focal_rel = 0.1;    // scale the focal length by 1 ± this
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("azimuth_deg", azimuth_deg, "turn each camera about the vertical, degrees", NonNegative());
+    v("height_mm", height_mm, "raise or lower each camera, mm", NonNegative());
+    v("distance_mm", distance_mm, "move each camera nearer or farther, mm", NonNegative());
+    v("look_at_mm",
+      look_at_mm,
+      "re-aim each camera at the capture centre plus this, mm per axis",
+      NonNegative());
+    v("focal_rel", focal_rel, "scale each focal length by 1 +- this", InRangeOpenHigh(0, 1));
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(RigJitterConfig)
+
+// data.synthetic.random_rig: rigs drawn at random (unseen-camera tests, rig_randomization: random).
+struct RandomRigConfig {
+  std::vector<double> distance_mm{3500, 5800};  // [min, max] horizontal distance to the centre
+  std::vector<double> height_mm{600, 2400};     // [min, max] camera height above the floor
+  std::vector<double> focal_px{1000, 1300};     // [min, max] focal length, px (1000 px images)
+  double azimuth_jitter_deg = 25;               // ± around evenly spaced azimuths
+  double look_at_jitter_mm = 300;               // ± per axis around the capture centre
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("distance_mm",
+      distance_mm,
+      "[min, max] horizontal distance of a camera to the capture "
+      "centre, mm",
+      Positive() && MinSize(2));
+    v("height_mm",
+      height_mm,
+      "[min, max] camera height above the floor, mm",
+      NonNegative() && MinSize(2));
+    v("focal_px", focal_px, "[min, max] focal length for 1000 px images", Positive() && MinSize(2));
+    v("azimuth_jitter_deg",
+      azimuth_jitter_deg,
+      "azimuth jitter around even spacing, degrees",
+      NonNegative());
+    v("look_at_jitter_mm",
+      look_at_jitter_mm,
+      "aim jitter around the capture centre, mm per axis",
+      NonNegative());
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(RandomRigConfig)
+
+// data.synthetic: the procedurally rendered dataset (used when data.type is "synthetic"); see
+// docs/data_synthetic.md.
 struct SyntheticDataConfig {
-  int samples_per_epoch = 10000;      // training samples drawn per epoch
-  int test_samples = 1000;            // size of the fixed test set
-  int occluders = 0;                  // random occluding shapes per view
-  double blur_prob = 0.0;             // probability that a view is blurred, in [0, 1]
-  double noise_std = 0.0;             // std of additive pixel noise, intensities in [0, 1]
-  bool randomize_rig = false;         // jitter the camera rig per sample instead of a fixed rig
-  bool symmetric_appearance = false;  // left and right limbs look alike (no colour coding)
+  int samples_per_epoch = 10000;  // training samples drawn per epoch
+  int test_samples = 1000;        // size of the fixed test set
+  std::vector<std::string> actions{"walking",
+                                   "turning",
+                                   "sitting",
+                                   "bending",
+                                   "gestures",
+                                   "reaching",
+                                   "squatting",
+                                   "idle"};  // families
+  int sequences_per_subject = 50;            // sequences per subject and action
+  int frames_per_sequence = 1500;            // frames per sequence
+  double fps = 50;                           // frame rate of the motion
+  double area_radius_mm = 1200;     // the pelvis stays within this distance of the world origin
+  int occluders = 1;                // random occluding objects per view
+  double occluder_prob = 0.5;       // probability that each of those occluders is present
+  double occluder_spread_mm = 350;  // sideways offset of an occluder from the line of sight
+  double truncation_prob = 0.1;     // probability that a view's crop cuts off part of the body
+  double truncation_max = 0.3;      // largest shift of a truncated crop, fraction of its side
+  std::vector<double> crop_scale{1.15, 1.35};   // crop side / joint box side
+  double blur_prob = 0.2;                       // probability that a view is blurred, in [0, 1]
+  std::vector<double> blur_sigma_px{0.6, 1.6};  // blur strength range
+  double noise_std = 0.02;     // std of additive pixel noise, intensities in [0, 1]
+  double color_jitter = 0.08;  // per-view gain/offset jitter
+  int background_shapes = 16;  // clutter shapes per view background
+  bool floor = true;           // textured floor under the subject
+  bool randomize_rig = false;  // jitter the camera rig per sample instead of a fixed rig
+  std::string rig_randomization = "jitter";  // jitter (around data.rig) | random (random_rig)
+  RigJitterConfig rig_jitter;                // amounts for rig_randomization: jitter
+  RandomRigConfig random_rig;                // ranges for random rigs
+  double rig_yaw_deg = 0;                    // data.rig turned about the vertical axis
+  double rotated_yaw_deg = 45;               // extra turn of the "rotated" test camera set
+  bool symmetric_appearance = true;          // left and right limbs look alike (no colour coding)
 
   template <class Visitor>
   void visit(Visitor& v) {
     v("samples_per_epoch", samples_per_epoch, "training samples drawn per epoch", Positive());
     v("test_samples", test_samples, "size of the fixed test set", Positive());
-    v("occluders", occluders, "random occluding shapes per view", NonNegative());
+    v("actions",
+      actions,
+      "motion families drawn from",
+      OneOf({"walking",
+             "turning",
+             "sitting",
+             "bending",
+             "gestures",
+             "reaching",
+             "squatting",
+             "idle"}) &&
+          MinSize(1));
+    v("sequences_per_subject",
+      sequences_per_subject,
+      "sequences per subject and action",
+      Positive());
+    v("frames_per_sequence", frames_per_sequence, "frames per sequence", Positive());
+    v("fps", fps, "frame rate of the motion, frames per second", Positive());
+    v("area_radius_mm",
+      area_radius_mm,
+      "the pelvis stays within this distance of the world "
+      "origin, mm",
+      Positive());
+    v("occluders",
+      occluders,
+      "random occluding objects placed in front of each view",
+      NonNegative());
+    v("occluder_prob",
+      occluder_prob,
+      "probability that each of those occluders is present",
+      InRange(0, 1));
+    v("occluder_spread_mm",
+      occluder_spread_mm,
+      "sideways offset of an occluder from the line of "
+      "sight, mm",
+      NonNegative());
+    v("truncation_prob",
+      truncation_prob,
+      "probability that a view's crop cuts off part of the "
+      "body",
+      InRange(0, 1));
+    v("truncation_max",
+      truncation_max,
+      "largest shift of a truncated crop, fraction of its side",
+      InRange(0, 0.5));
+    v("crop_scale",
+      crop_scale,
+      "[min, max] crop side over the side of the 2D joint box",
+      Positive() && MinSize(2));
     v("blur_prob", blur_prob, "probability that a view is blurred", InRange(0, 1));
+    v("blur_sigma_px",
+      blur_sigma_px,
+      "[min, max] Gaussian blur sigma, px",
+      Positive() && MinSize(2));
     v("noise_std",
       noise_std,
       "standard deviation of additive pixel noise, for intensities in [0, 1]",
       NonNegative());
+    v("color_jitter", color_jitter, "per-view colour gain and offset jitter", InRange(0, 0.5));
+    v("background_shapes",
+      background_shapes,
+      "clutter shapes in each view's background",
+      NonNegative());
+    v("floor", floor, "render a textured floor under the subject");
     v("randomize_rig",
       randomize_rig,
       "jitter every camera of the rig per sample instead of using the fixed rig");
+    v("rig_randomization",
+      rig_randomization,
+      "per-sample rigs: jitter around data.rig, or "
+      "random rigs",
+      OneOf({"jitter", "random"}));
+    v("rig_jitter", rig_jitter, "per-sample camera jitter (rig_randomization: jitter)");
+    v("random_rig", random_rig, "random rigs (unseen cameras, rig_randomization: random)");
+    v("rig_yaw_deg", rig_yaw_deg, "turn data.rig about the vertical axis, degrees");
+    v("rotated_yaw_deg", rotated_yaw_deg, "further turn of the rotated test camera set, degrees");
     v("symmetric_appearance",
       symmetric_appearance,
       "left and right limbs look alike, as on real people: no colour coding");

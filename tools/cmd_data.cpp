@@ -1,0 +1,220 @@
+// `mvpose3d data`: look at and measure the datasets.
+//
+//   data preview --config FILE [--set K=V ...] --out PNG [--samples N] [--split train|test]
+//                [--camera-set seen|rotated|unseen|random] [--first I] [--tile PX]
+//       A PNG montage: one row per sample, one column per view, 2D joints and skeleton drawn.
+//   data bench --config FILE [--set K=V ...] [--batches N] [--batch-size B] [--workers W]
+//              [--prefetch P]
+//       Samples per second through MultiviewLoader (worker threads + prefetch), after a warm-up.
+//   data rig (--ring N | --random N) [--seed S] --out FILE
+//       Writes a generated camera rig (configs/rigs/*.yaml format).
+#include "mvpose3d/config.h"
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/data/loader.h"
+#include "mvpose3d/data/synthetic_dataset.h"
+#include "mvpose3d/data/synthetic_rigs.h"
+
+#if MVPOSE3D_OPENCV_ENABLED
+#include "mvpose3d/data/preview.h"
+#endif
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tools/commands.h"
+
+namespace mvpose3d::tools {
+
+namespace {
+
+struct DataArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string split = "train";
+  std::string camera_set = "seen";
+};
+
+RunConfig load_run_config(const DataArgs& a) {
+  if (a.config.empty()) {
+    RunConfig c = default_config();
+    if (!a.overrides.empty()) {
+      load_fields(fields_of(c), {}, a.overrides);
+    }
+    return c;
+  }
+  return load_config(a.config, a.overrides);
+}
+
+std::shared_ptr<SyntheticDataset> make_dataset(const RunConfig& config, const DataArgs& a) {
+  if (config.data.type != "synthetic") {
+    throw UsageError(fmt::format("data: only data.type synthetic is built in so far (got '{}')",
+                                 config.data.type));
+  }
+  if (a.split == "train") {
+    if (a.camera_set != "seen") {
+      throw UsageError("data: --camera-set applies to --split test only");
+    }
+    return std::make_shared<SyntheticDataset>(
+        config.data, config.seed, synthetic_train_split(config.data));
+  }
+  return std::make_shared<SyntheticDataset>(
+      config.data, config.seed, synthetic_test_split(config.data, a.camera_set));
+}
+
+void add_common(CLI::App* cmd, DataArgs& a) {
+  cmd->add_option("--config", a.config, "run config YAML (default: the built-in defaults)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--set", a.overrides, "override one config key, e.g. --set data.crop_size_px=64")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--split", a.split, "train or test")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "test"}));
+  cmd->add_option("--camera-set", a.camera_set, "test cameras: seen, rotated, unseen or random")
+      ->capture_default_str()
+      ->check(CLI::IsMember(synthetic_camera_sets()));
+}
+
+}  // namespace
+
+void add_data_command(CLI::App& app) {
+  CLI::App* data = app.add_subcommand("data", "Preview and benchmark the datasets; make rigs");
+  data->require_subcommand(1);
+
+  // --- preview ----------------------------------------------------------------------------------
+  {
+    struct Args : DataArgs {
+      std::string out;
+      int samples = 4;
+      std::int64_t first = 0;
+      int tile = 256;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = data->add_subcommand(
+        "preview", "Write a PNG montage of samples with their 2D joints and skeleton drawn");
+    add_common(cmd, *a);
+    cmd->add_option("--out", a->out, "PNG file to write")->required();
+    cmd->add_option("--samples", a->samples, "samples (rows)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    cmd->add_option("--first", a->first, "index of the first sample")->capture_default_str();
+    cmd->add_option("--tile", a->tile, "size of each view in the montage, px")
+        ->capture_default_str()
+        ->check(CLI::Range(32, 1024));
+    cmd->callback([a] {
+#if MVPOSE3D_OPENCV_ENABLED
+      const RunConfig config = load_run_config(*a);
+      const auto dataset = make_dataset(config, *a);
+      std::vector<MultiviewSample> samples;
+      for (int i = 0; i < a->samples; ++i) {
+        samples.push_back(dataset->get((a->first + i) % dataset->size()));
+      }
+      PreviewOptions options;
+      options.tile_px = a->tile;
+      write_preview_png(samples, dataset->skeleton(), a->out, options);
+      spdlog::info(
+          "wrote {} samples x {} views to {}", samples.size(), dataset->num_views(), a->out);
+#else
+      throw UsageError("data preview: this build has no OpenCV (MVPOSE3D_WITH_OPENCV)");
+#endif
+    });
+  }
+
+  // --- bench ------------------------------------------------------------------------------------
+  {
+    struct Args : DataArgs {
+      int batches = 40;
+      int batch_size = 16;
+      int workers = -1;
+      int prefetch = -1;
+      int warmup = 2;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd =
+        data->add_subcommand("bench", "Measure samples per second through the threaded loader");
+    add_common(cmd, *a);
+    cmd->add_option("--batches", a->batches, "batches timed")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--batch-size", a->batch_size, "samples per batch")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--workers", a->workers, "loader threads (default: data.workers)");
+    cmd->add_option("--prefetch", a->prefetch, "batches ahead per worker (default: data.prefetch)");
+    cmd->add_option("--warmup", a->warmup, "batches taken before timing")->capture_default_str();
+    cmd->callback([a] {
+      const RunConfig config = load_run_config(*a);
+      const auto dataset = make_dataset(config, *a);
+      LoaderOptions options;
+      options.batch_size = a->batch_size;
+      options.workers = a->workers >= 0 ? a->workers : config.data.workers;
+      options.prefetch = a->prefetch >= 0 ? a->prefetch : config.data.prefetch;
+      options.shuffle = true;
+      options.seed = static_cast<std::uint64_t>(config.seed);
+      MultiviewLoader loader(dataset, options);
+      for (int i = 0; i < a->warmup; ++i) loader.next();
+      const auto start = std::chrono::steady_clock::now();
+      std::int64_t samples = 0;
+      for (int i = 0; i < a->batches; ++i) samples += loader.next()->size();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf(
+          "data bench: %lld samples of %d views at %dx%d px in %.3f s = %.1f samples/s "
+          "(workers %d, prefetch %d, batch %d, %u hardware threads)\n",
+          static_cast<long long>(samples),
+          dataset->num_views(),
+          dataset->image_size_px(),
+          dataset->image_size_px(),
+          seconds,
+          samples / seconds,
+          options.workers,
+          options.prefetch,
+          options.batch_size,
+          std::thread::hardware_concurrency());
+    });
+  }
+
+  // --- rig --------------------------------------------------------------------------------------
+  {
+    struct Args {
+      int ring = 0;
+      int random = 0;
+      std::int64_t seed = 0;
+      std::string out;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = data->add_subcommand("rig", "Write a generated camera rig file");
+    auto* ring = cmd->add_option("--ring", a->ring, "N cameras on a Total-Capture-like ring");
+    auto* random = cmd->add_option("--random", a->random, "N cameras of a random rig");
+    ring->excludes(random);
+    cmd->add_option("--seed", a->seed, "seed of --random")->capture_default_str();
+    cmd->add_option("--out", a->out, "rig YAML to write")->required();
+    cmd->callback([a] {
+      Rig rig;
+      if (a->ring > 0) {
+        synthetic::RingRigOptions o;
+        o.num_cameras = a->ring;
+        rig = synthetic::ring_rig(o);
+      } else if (a->random > 0) {
+        synthetic::RandomRigOptions o;
+        o.num_cameras = a->random;
+        Rng rng(static_cast<std::uint64_t>(a->seed));
+        rig = synthetic::random_rig(o, rng);
+      } else {
+        throw UsageError("data rig: give --ring N or --random N (N >= 1)");
+      }
+      save_rig(rig, a->out);
+      spdlog::info("wrote rig '{}' ({} cameras) to {}", rig.name(), rig.size(), a->out);
+    });
+  }
+}
+
+}  // namespace mvpose3d::tools
