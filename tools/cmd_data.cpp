@@ -58,15 +58,21 @@ std::shared_ptr<SyntheticDataset> make_dataset(const RunConfig& config, const Da
     throw UsageError(fmt::format("data: only data.type synthetic is built in so far (got '{}')",
                                  config.data.type));
   }
-  if (a.split == "train") {
-    if (a.camera_set != "seen") {
-      throw UsageError("data: --camera-set applies to --split test only");
-    }
-    return std::make_shared<SyntheticDataset>(
-        config.data, config.seed, synthetic_train_split(config.data));
+  if (a.split == "train" && a.camera_set != "seen") {
+    throw UsageError("data: --camera-set applies to --split test only");
   }
-  return std::make_shared<SyntheticDataset>(
-      config.data, config.seed, synthetic_test_split(config.data, a.camera_set));
+  // A dataset that cannot be built is a configuration problem (exit status 2).
+  try {
+    return std::make_shared<SyntheticDataset>(
+        config.data,
+        config.seed,
+        a.split == "train" ? synthetic_train_split(config.data)
+                           : synthetic_test_split(config.data, a.camera_set));
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 void add_common(CLI::App* cmd, DataArgs& a) {

@@ -118,6 +118,26 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
     appearances_.push_back(appearance_for_subject(s));
   }
 
+  action_names_ = syn.actions;
+  if (!syn.bvh.files.empty()) {
+    BvhRetargetOptions retarget;
+    retarget.joint_map = syn.bvh.joint_map;
+    retarget.scale_to_mm = syn.bvh.scale_to_mm;
+    retarget.up_axis = syn.bvh.up_axis;
+    retarget.recenter = syn.bvh.recenter;
+    try {
+      for (const auto& file : find_bvh_files(syn.bvh.files)) {
+        clips_.emplace_back(load_bvh(file), retarget);
+        clip_starts_.push_back(clip_frames_);
+        clip_frames_ += clips_.back().frames();
+      }
+    } catch (const Error& e) {
+      throw Error(fmt::format("data.synthetic.bvh: {}", e.what()));
+    }
+    MVPOSE3D_CHECK(clip_frames_ > 0, "data.synthetic.bvh: the BVH files hold no frames");
+    action_names_.push_back("bvh");
+  }
+
   split_key_ = hash_values({seed_, hash_string(split_.name)});
   camera_key_ = hash_values({split_key_, hash_string(split_.camera_set)});
 
@@ -161,11 +181,27 @@ SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
       static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(syn.sequences_per_subject)));
   out.frame =
       static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(syn.frames_per_sequence)));
-  MotionOptions motion_options;
-  motion_options.fps = syn.fps;
-  motion_options.area_radius_mm = syn.area_radius_mm;
-  out.motion = procedural_motion(
-      {seed_, out.subject, out.action, out.sequence, out.frame}, bodies_[subject], motion_options);
+  // With BVH files, a share of the samples is motion capture (drawn only then, so that the streams
+  // of procedural-only configs do not change).
+  if (clip_frames_ > 0 && rng.bernoulli(syn.bvh.fraction)) {
+    const auto g = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(clip_frames_)));
+    const auto clip = static_cast<std::size_t>(
+        std::upper_bound(clip_starts_.begin(), clip_starts_.end(), g) - clip_starts_.begin() - 1);
+    out.sequence = static_cast<std::int64_t>(clip);
+    out.frame = g - clip_starts_[clip];
+    out.action_name = "bvh";
+    out.motion.joints_world_mm = clips_[clip].frame(static_cast<int>(out.frame));
+    const Eigen::Vector3d right = out.motion.joints_world_mm[1] - out.motion.joints_world_mm[4];
+    out.motion.heading_rad = std::atan2(right.y(), right.x());  // forward = z × right
+  } else {
+    MotionOptions motion_options;
+    motion_options.fps = syn.fps;
+    motion_options.area_radius_mm = syn.area_radius_mm;
+    out.action_name = action_name(out.action);
+    out.motion = procedural_motion({seed_, out.subject, out.action, out.sequence, out.frame},
+                                   bodies_[subject],
+                                   motion_options);
+  }
 
   // Cameras of this sample (full images).
   const std::uint64_t sample_camera_key =
@@ -333,10 +369,9 @@ MultiviewSample SyntheticDataset::get(std::int64_t index) const {
   s.subject_id =
       static_cast<int>(std::find(split_.subjects.begin(), split_.subjects.end(), sc.subject) -
                        split_.subjects.begin());
-  s.action = action_name(sc.action);
-  s.action_id = static_cast<int>(
-      std::find(data_.synthetic.actions.begin(), data_.synthetic.actions.end(), s.action) -
-      data_.synthetic.actions.begin());
+  s.action = sc.action_name;
+  s.action_id = static_cast<int>(std::find(action_names_.begin(), action_names_.end(), s.action) -
+                                 action_names_.begin());
   s.sequence = sc.sequence;
   s.frame = sc.frame;
   s.index = index;

@@ -3,6 +3,7 @@
 
 #include "mvpose3d/config/schema.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,49 @@ struct RandomRigConfig {
 };
 MVPOSE3D_CONFIG_EQUALITY(RandomRigConfig)
 
+// data.synthetic.bvh: motion capture (BVH) instead of, or mixed with, the procedural motion.
+struct BvhDataConfig {
+  std::vector<std::string> files;  // BVH files or folders (searched recursively); empty = none
+  double fraction = 1.0;           // share of samples taken from BVH when files are given
+  double scale_to_mm = 10.0;       // the BVH's length unit in mm (10 = centimetres)
+  std::string up_axis = "y";       // the BVH's up axis
+  bool recenter = true;            // move each clip's mean pelvis position over the origin
+  // H36M-17 joint → BVH joint (or "A+B" for the mean of several); defaults fit CMU-style names.
+  std::map<std::string, std::string> joint_map{{"Pelvis", "Hips"},
+                                               {"RHip", "RightUpLeg"},
+                                               {"RKnee", "RightLeg"},
+                                               {"RAnkle", "RightFoot"},
+                                               {"LHip", "LeftUpLeg"},
+                                               {"LKnee", "LeftLeg"},
+                                               {"LAnkle", "LeftFoot"},
+                                               {"Spine", "Spine"},
+                                               {"Thorax", "Neck"},
+                                               {"Neck/Nose", "Head"},
+                                               {"HeadTop", "Head_End"},
+                                               {"LShoulder", "LeftArm"},
+                                               {"LElbow", "LeftForeArm"},
+                                               {"LWrist", "LeftHand"},
+                                               {"RShoulder", "RightArm"},
+                                               {"RElbow", "RightForeArm"},
+                                               {"RWrist", "RightHand"}};
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("files", files, "BVH files or folders (searched recursively for *.bvh); empty = none");
+    v("fraction",
+      fraction,
+      "share of samples taken from BVH when files are given (the rest is procedural)",
+      InRange(0, 1));
+    v("scale_to_mm", scale_to_mm, "length of one BVH unit in mm (10 = centimetres)", Positive());
+    v("up_axis", up_axis, "the BVH's up axis", OneOf({"y", "z"}));
+    v("recenter", recenter, "move each clip so that its mean pelvis position is over the origin");
+    v("joint_map",
+      joint_map,
+      "H36M-17 joint -> BVH joint, or A+B for the mean of several (End Sites are <parent>_End)");
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(BvhDataConfig)
+
 // data.synthetic: the procedurally rendered dataset (used when data.type is "synthetic"); see
 // docs/data_synthetic.md.
 struct SyntheticDataConfig {
@@ -98,6 +142,7 @@ struct SyntheticDataConfig {
   double rig_yaw_deg = 0;                    // data.rig turned about the vertical axis
   double rotated_yaw_deg = 45;               // extra turn of the "rotated" test camera set
   bool symmetric_appearance = true;          // left and right limbs look alike (no colour coding)
+  BvhDataConfig bvh;                         // motion capture input
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -182,6 +227,7 @@ struct SyntheticDataConfig {
     v("symmetric_appearance",
       symmetric_appearance,
       "left and right limbs look alike, as on real people: no colour coding");
+    v("bvh", bvh, "motion capture (BVH) instead of, or mixed with, the procedural motion");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(SyntheticDataConfig)

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "mvpose3d/config/data_config.h"
+#include "mvpose3d/data/bvh.h"
 #include "mvpose3d/data/dataset.h"
 #include "mvpose3d/data/synthetic_body.h"
 #include "mvpose3d/data/synthetic_motion.h"
@@ -56,8 +57,9 @@ const std::vector<std::string>& synthetic_camera_sets();
 // Everything that makes up one sample before rendering (for tests and tools).
 struct SyntheticScene {
   std::string subject;
-  synthetic::Action action = synthetic::Action::kIdle;
-  std::int64_t sequence = 0, frame = 0;
+  synthetic::Action action = synthetic::Action::kIdle;  // of procedural samples
+  std::string action_name;               // action_name(action), or "bvh" for motion-capture samples
+  std::int64_t sequence = 0, frame = 0;  // BVH samples: clip index and frame in the clip
   synthetic::MotionFrame motion;
   Rig rig;                      // full-image cameras of this sample, pinhole
   std::vector<Camera> cameras;  // [V] cropped cameras
@@ -77,7 +79,9 @@ class SyntheticDataset : public MultiviewDataset {
   int num_views() const override { return data_.num_views; }
   int image_size_px() const override { return data_.crop_size_px; }
   std::vector<std::string> subject_names() const override { return split_.subjects; }
-  std::vector<std::string> action_names() const override { return data_.synthetic.actions; }
+  // data.synthetic.actions, plus "bvh" (the action of motion-capture samples) when BVH files
+  // are configured.
+  std::vector<std::string> action_names() const override { return action_names_; }
 
   // The scene of sample `index` without rendering.
   SyntheticScene scene(std::int64_t index) const;
@@ -96,6 +100,10 @@ class SyntheticDataset : public MultiviewDataset {
   std::vector<synthetic::Action> actions_;
   std::vector<synthetic::BodyShape> bodies_;        // per subject
   std::vector<synthetic::Appearance> appearances_;  // per subject
+  std::vector<RetargetedClip> clips_;               // data.synthetic.bvh.files
+  std::vector<std::int64_t> clip_starts_;           // first global frame of each clip
+  std::int64_t clip_frames_ = 0;                    // frames of all clips
+  std::vector<std::string> action_names_;           // data.synthetic.actions [+ "bvh"]
 };
 
 }  // namespace mvpose3d

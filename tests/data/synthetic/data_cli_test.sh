@@ -1,0 +1,47 @@
+#!/bin/sh
+# `mvpose3d data` as a user runs it: exit status, outputs and messages.
+# Usage: data_cli_test.sh path/to/mvpose3d   (run from the source tree)
+set -u
+bin=$1
+dir=$(mktemp -d)
+out="$dir/stdout" err="$dir/stderr"
+trap 'rm -rf "$dir"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"; failures=$((failures + 1)); }
+expect() {
+  status=$1; shift
+  "$@" >"$out" 2>"$err"
+  rc=$?
+  [ "$rc" -eq "$status" ] || fail "exit status $rc, expected $status: $*"
+}
+has() { grep -qF -- "$2" "$1" || fail "'$2' not in $1"; }
+
+# A rig file written by `data rig` is a valid rig for the dataset.
+expect 0 "$bin" data rig --ring 6 --out "$dir/ring6.yaml"
+has "$dir/ring6.yaml" 'name: "cam6"'
+
+expect 0 "$bin" data preview --set data.crop_size_px=64 --set "data.rig=$dir/ring6.yaml" \
+  --set data.num_views=6 --samples 2 --tile 64 --out "$dir/p.png"
+[ -s "$dir/p.png" ] || fail "no PNG written"
+head -c 4 "$dir/p.png" | grep -q PNG || fail "not a PNG"
+
+expect 0 "$bin" data preview --config configs/synthetic/synthetic_h36m_easy_64.yaml --split test \
+  --camera-set unseen --samples 1 --tile 64 --out "$dir/q.png"
+
+expect 0 "$bin" data bench --set data.crop_size_px=64 --batches 2 --batch-size 4 --warmup 0 --workers 1
+has "$out" "samples/s"
+
+# Configuration problems: exit status 2 and a message naming the key.
+expect 2 "$bin" data preview --set data.rig=no_such_rig --out "$dir/x.png"
+has "$err" "data.rig: rig 'no_such_rig': no such rig file"
+expect 2 "$bin" data preview --set data.num_views=9 --out "$dir/x.png"
+has "$err" "data.num_views is 9"
+expect 2 "$bin" data preview --set data.synthetic.actions=[flying] --out "$dir/x.png"
+has "$err" "data.synthetic.actions"
+expect 2 "$bin" data preview --split train --camera-set unseen --out "$dir/x.png"
+expect 2 "$bin" data rig --out "$dir/r.yaml"
+[ -e "$dir/x.png" ] && fail "a failed preview left a file"
+
+[ "$failures" -eq 0 ] && echo "all data CLI checks passed"
+exit "$failures"
