@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the built-in default. Sets up (installs what is missing), builds, then:
-#   1. checks and prints the default configuration (configs/default.yaml);
+#   1. checks and prints the default configuration (configs/default.yaml) and renders a preview of
+#      the built-in synthetic multi-view dataset (synthetic_preview.png);
 #   2. runs the paper's DLT experiment (DiffDLT protocol) for every triangulation method, CPU,
 #      and plots it (accuracy.png, timing.png);
 #   3. triangulates a small synthetic multi-view scene with the command-line tool, from .npy files.
-# Until the synthetic dataset and the trainer land, this is the demo; its command stays the same.
+# Until the trainer lands, this is the demo (the synthetic ablation comes next); its command stays.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,6 +19,9 @@ mkdir -p "$OUT"
 echo "== 1. configuration (configs/default.yaml, strictly checked)"
 "$BIN" check-config configs/default.yaml > "$OUT/config.resolved.yaml"
 head -n 12 "$OUT/config.resolved.yaml"
+if "$BIN" data preview --help >/dev/null 2>&1; then
+  "$BIN" data preview --config configs/synthetic/synthetic_h36m_128.yaml --out "$OUT/synthetic_preview.png"
+fi
 
 echo "== 2. the paper's DLT experiment (accuracy vs 2D noise, time vs batch), CPU, one thread"
 "$BIN" bench dlt --out "$OUT/bench_dlt" --max-points "${DEMO_MAX_POINTS:-100000}" --min-seconds 0.2
