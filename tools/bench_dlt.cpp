@@ -24,11 +24,8 @@
 #include <torch/cuda.h>
 
 #include "support/scenes.h"
+#include "tools/bench_timing.h"
 #include "tools/commands.h"
-
-#if MVPOSE3D_CUDA_ENABLED
-#include <c10/cuda/CUDAFunctions.h>
-#endif
 
 namespace mvpose3d::tools {
 
@@ -81,14 +78,6 @@ std::vector<Method> methods() {
   return list;
 }
 
-void synchronize(const at::Device& device) {
-#if MVPOSE3D_CUDA_ENABLED
-  if (device.is_cuda()) c10::cuda::device_synchronize();
-#else
-  (void)device;
-#endif
-}
-
 struct Scene {
   at::Tensor proj, points3d, points2d;
 };
@@ -101,25 +90,6 @@ Scene make_scene(int64_t n, int views, double noise_px, uint64_t seed) {
   s.points2d = mvpose3d::testing::project(s.points3d, s.proj) +
                noise_px * at::randn({n, views, 2}, gen, at::kDouble);
   return s;
-}
-
-// Median seconds of `fn` after one warm-up, repeated until min_seconds or 25 runs (at least 3).
-template <typename Fn>
-double median_seconds(const at::Device& device, double min_seconds, Fn&& fn) {
-  fn();
-  synchronize(device);
-  std::vector<double> times;
-  double total = 0;
-  while ((times.size() < 3 || total < min_seconds) && times.size() < 25) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    synchronize(device);
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    times.push_back(dt);
-    total += dt;
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
 }
 
 void run_accuracy(const BenchDltOptions& o, std::ofstream& csv) {

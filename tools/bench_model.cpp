@@ -24,6 +24,8 @@
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 
+#include "tools/bench_timing.h"
+
 namespace mvpose3d::tools {
 
 namespace {
@@ -98,30 +100,6 @@ at::ScalarType dtype_from_string(const std::string& name) {
   throw UsageError(fmt::format("unknown dtype '{}' (known: float32, float16, bfloat16)", name));
 }
 
-void synchronize(const at::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize();
-}
-
-// Median seconds of `fn` after two warm-up calls, repeated until min_seconds (3 to 50 runs).
-template <typename Fn>
-double median_seconds(const at::Device& device, double min_seconds, Fn&& fn) {
-  fn();
-  fn();
-  synchronize(device);
-  std::vector<double> times;
-  double total = 0;
-  while ((times.size() < 3 || total < min_seconds) && times.size() < 50) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    synchronize(device);
-    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    times.push_back(dt);
-    total += dt;
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
 // A ring of cameras looking at a subject at the origin, calibrated for size × size crops.
 std::vector<Camera> bench_cameras(int views, int size) {
   Intrinsics intr;
@@ -194,10 +172,15 @@ void run_bench_model(const BenchModelOptions& o) {
                                           at::TensorOptions().device(device).dtype(dtype));
             const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
             c10::InferenceMode guard;
-            seconds = median_seconds(device, o.min_seconds, [&] {
-              const auto out = net->forward(images, cameras);
-              (void)out;
-            });
+            seconds = median_seconds(
+                device,
+                o.min_seconds,
+                [&] {
+                  const auto out = net->forward(images, cameras);
+                  (void)out;
+                },
+                /*warmups=*/2,
+                /*max_runs=*/50);
           } catch (const std::exception& e) {
             status = "unsupported";
             spdlog::warn("bench model: {} {} {} batch {}: {}",
