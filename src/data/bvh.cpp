@@ -1,5 +1,6 @@
 #include "mvpose3d/data/bvh.h"
 
+#include "mvpose3d/config/data_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/geometry/skeleton.h"
@@ -313,23 +314,8 @@ BvhMotion load_bvh(const fs::path& path) {
 }
 
 std::map<std::string, std::string> cmu_joint_map() {
-  return {{"Pelvis", "Hips"},
-          {"RHip", "RightUpLeg"},
-          {"RKnee", "RightLeg"},
-          {"RAnkle", "RightFoot"},
-          {"LHip", "LeftUpLeg"},
-          {"LKnee", "LeftLeg"},
-          {"LAnkle", "LeftFoot"},
-          {"Spine", "Spine"},
-          {"Thorax", "Neck"},
-          {"Neck/Nose", "Head"},
-          {"HeadTop", "Head_End"},
-          {"LShoulder", "LeftArm"},
-          {"LElbow", "LeftForeArm"},
-          {"LWrist", "LeftHand"},
-          {"RShoulder", "RightArm"},
-          {"RElbow", "RightForeArm"},
-          {"RWrist", "RightHand"}};
+  // The config's default map is the one source of these names.
+  return BvhDataConfig{}.joint_map;
 }
 
 RetargetedClip::RetargetedClip(const BvhMotion& motion, const BvhRetargetOptions& options)
