@@ -52,6 +52,12 @@ MultiviewLoader::MultiviewLoader(std::shared_ptr<const MultiviewDataset> dataset
                  options_.batch_size,
                  n);
   total_batches_ = options_.repeat ? -1 : batches_per_epoch_;
+  MVPOSE3D_CHECK(
+      options_.start_batch >= 0 && (total_batches_ < 0 || options_.start_batch <= total_batches_),
+      "MultiviewLoader: start_batch {} is outside [0, {}]",
+      options_.start_batch,
+      total_batches_);
+  next_to_claim_ = next_to_return_ = options_.start_batch;
   options_.prefetch = std::max(1, options_.prefetch);
   for (int w = 0; w < options_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
 }

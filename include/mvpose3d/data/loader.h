@@ -34,6 +34,9 @@ struct LoaderOptions {
   bool drop_last = false;  // drop an epoch's last, incomplete batch
   bool repeat = true;      // start the next epoch after the last batch (else next() ends)
   std::uint64_t seed = 0;  // seed of the permutations
+  // The first global batch returned: resuming a run at step k starts at batch k, so the stream
+  // continues exactly where an uninterrupted run would be.
+  std::int64_t start_batch = 0;
 };
 
 class MultiviewLoader {

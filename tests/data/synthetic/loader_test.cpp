@@ -120,6 +120,22 @@ TEST(MultiviewLoader, SameStreamWithAnyNumberOfWorkers) {
   EXPECT_EQ(streams[0], streams[2]);
 }
 
+TEST(MultiviewLoader, StartBatchContinuesTheUninterruptedStream) {
+  LoaderOptions o;
+  o.batch_size = 3;
+  o.workers = 2;
+  o.shuffle = true;
+  o.seed = 5;
+  MultiviewLoader full(std::make_shared<ToyDataset>(20), o);
+  std::vector<std::vector<std::int64_t>> expected;
+  for (int b = 0; b < 12; ++b) expected.push_back(indices_of(*full.next()));
+  o.start_batch = 8;  // inside the second epoch (7 batches per epoch)
+  MultiviewLoader resumed(std::make_shared<ToyDataset>(20), o);
+  for (int b = 8; b < 12; ++b) EXPECT_EQ(indices_of(*resumed.next()), expected[b]) << "batch " << b;
+  o.start_batch = -1;
+  EXPECT_THROW(MultiviewLoader(std::make_shared<ToyDataset>(20), o), Error);
+}
+
 TEST(MultiviewLoader, WorkerErrorsReachTheConsumer) {
   LoaderOptions o;
   o.batch_size = 4;
