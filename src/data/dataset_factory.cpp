@@ -1,6 +1,7 @@
 #include "mvpose3d/data/dataset_factory.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/data/h36m_dataset.h"
 #include "mvpose3d/data/synthetic_dataset.h"
 
 #include <algorithm>
@@ -69,7 +70,7 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
   if (data.type == "synthetic") {
     dataset = make_synthetic(data, seed, split, base_set);
   } else if (data.type == "h36m") {
-    throw Error("data.type h36m: the Human3.6M reader is not built yet");
+    dataset = std::make_shared<H36mDataset>(data, seed, split);
   } else if (data.type == "totalcapture") {
     throw Error("data.type totalcapture: the Total Capture reader is not built yet");
   } else {

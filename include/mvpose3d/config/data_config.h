@@ -232,6 +232,236 @@ struct SyntheticDataConfig {
 };
 MVPOSE3D_CONFIG_EQUALITY(SyntheticDataConfig)
 
+// data.h36m.augment / data.totalcapture.augment: random changes of training samples (never of test
+// samples). Each sample's changes are a pure function of (seed, sample index), as the loader needs.
+struct AugmentConfig {
+  bool enabled = false;       // augment the training split
+  double scale = 0.0;         // crop side × (1 ± scale), uniform per view
+  double shift = 0.0;         // crop centre moved by ± shift × crop side, per axis and view
+  double rotation_deg = 0.0;  // in-plane rotation about the crop centre, ± degrees, per view
+  double color = 0.0;      // per-channel gain 1 ± color and offset ± 40·color levels, per view
+  double flip_prob = 0.0;  // probability of mirroring a whole sample (all views and the world)
+  int repeats = 1;         // the training split repeated with independent augmentations
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("enabled", enabled, "augment the training split (the test split never is)");
+    v("scale", scale, "crop side times 1 +- scale, uniform per view", InRangeOpenHigh(0, 1));
+    v("shift",
+      shift,
+      "crop centre moved by +- shift times the crop side, per axis",
+      InRange(0, 0.5));
+    v("rotation_deg",
+      rotation_deg,
+      "in-plane rotation about the crop centre, +- degrees (the crop is rendered through a "
+      "rotated pinhole camera)",
+      InRange(0, 180));
+    v("color",
+      color,
+      "per-channel gain 1 +- color and offset +- 40*color grey levels, per view",
+      InRange(0, 1));
+    v("flip_prob",
+      flip_prob,
+      "probability of mirroring a whole sample: every image flipped, the world mirrored (x -> -x), "
+      "cameras and left/right joints swapped to match",
+      InRange(0, 1));
+    v("repeats",
+      repeats,
+      "the training split is repeated this many times, each copy with its own augmentation",
+      AtLeast(1));
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(AugmentConfig)
+
+// Human3.6M's 15 actions by their release names, in the column order of the papers' tables.
+inline std::vector<std::string> h36m_release_actions() {
+  return {"Directions",
+          "Discussion",
+          "Eating",
+          "Greeting",
+          "Phoning",
+          "Photo",
+          "Posing",
+          "Purchases",
+          "Sitting",
+          "SittingDown",
+          "Smoking",
+          "Waiting",
+          "WalkDog",
+          "Walking",
+          "WalkTogether"};
+}
+
+// data.h36m: Human3.6M from the labels converted by tools/convert_h36m_labels.py (learnable-
+// triangulation's labels .npy or H36M-Toolbox/Qiu's pickles) and an image tree (docs/datasets.md).
+struct H36mDataConfig {
+  std::string labels = "extra/h36m_labels.h5";  // converted labels, relative to data.root
+  // Image path template relative to data.root (placeholders: docs/datasets.md).
+  std::string image_file =
+      "processed/{subject}/{lt_action}-{subaction}/imageSequence-undistorted/{camera}/"
+      "img_{frame1:06d}.jpg";
+  bool undistorted_images = true;  // the images are undistorted (pinhole cameras)
+  bool undistort = false;          // remap distorted images to pinhole crops while loading
+  std::string cameras_file;        // una-dinosauria cameras.h5 replacing the labels' cameras
+  std::vector<std::string> cameras{"54138969", "55011271", "58860488", "60457274"};  // views
+  std::vector<std::string> actions = h36m_release_actions();  // paper column order
+  std::vector<std::string> excluded_sequences{"S9/Greeting-2", "S9/SittingDown-2", "S9/Waiting-1"};
+  int frame_step_train = 5;            // every n-th frame of each training sequence
+  int frame_step_test = 64;            // every n-th frame of each test sequence
+  std::string missing_views = "skip";  // frames with a missing view: skip | keep (black view)
+  bool skip_missing = false;           // missing image files: log and skip instead of failing
+  double bbox_scale = 1.0;             // crop side / bounding-box side
+  AugmentConfig augment;               // training augmentation
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("labels",
+      labels,
+      "labels file written by tools/convert_h36m_labels.py, relative to data.root (or absolute)");
+    v("image_file",
+      image_file,
+      "image path template relative to data.root; placeholders {subject} {subject_id} {action} "
+      "{lt_action} {action_id} {subaction} {camera} {camera_index} {frame} {frame1} "
+      "(docs/datasets.md)");
+    v("undistorted_images",
+      undistorted_images,
+      "the images are undistorted copies (imageSequence-undistorted): pinhole cameras; false = "
+      "original images with the H36M distortion model");
+    v("undistort",
+      undistort,
+      "with distorted images: remap every crop to a pinhole camera while loading");
+    v("cameras_file",
+      cameras_file,
+      "una-dinosauria cameras.h5 whose cameras replace the labels' cameras, \"\" = use the "
+      "labels'");
+    v("cameras",
+      cameras,
+      "camera serials used as views, in view order (the seen set)",
+      OneOf({"54138969", "55011271", "58860488", "60457274"}) && MinSize(1));
+    v("actions",
+      actions,
+      "actions used, by release name",
+      Constraint::one_of(h36m_release_actions()) && MinSize(1));
+    v("excluded_sequences",
+      excluded_sequences,
+      "sequences left out, as SUBJECT/ACTION-SUBACTION (release or learnable-triangulation action "
+      "names), e.g. S9/Greeting-2");
+    v("frame_step_train",
+      frame_step_train,
+      "keep every n-th frame of each training sequence",
+      AtLeast(1));
+    v("frame_step_test",
+      frame_step_test,
+      "keep every n-th frame of each test sequence",
+      AtLeast(1));
+    v("missing_views",
+      missing_views,
+      "frames where a view is missing (all-zero box, e.g. S11 Directions-2 camera 54138969): skip "
+      "the frame, or keep it with a black view whose joints are invisible",
+      OneOf({"skip", "keep"}));
+    v("skip_missing",
+      skip_missing,
+      "check every image when the dataset is opened; log and skip samples with a missing image "
+      "instead of failing when one is read");
+    v("bbox_scale", bbox_scale, "crop side over the side of the squared bounding box", Positive());
+    v("augment", augment, "training augmentation");
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(H36mDataConfig)
+
+// data.totalcapture: Total Capture from the raw release (calibration.cal, gt_skel_gbl_pos.txt and
+// videos or extracted frames; docs/datasets.md).
+struct TotalCaptureDataConfig {
+  std::string calibration = "calibration.cal";  // relative to data.root
+  // Path templates relative to data.root (placeholders: docs/datasets.md).
+  std::string pose_file = "{subject_lower}/{sequence}/gt_skel_gbl_pos.txt";
+  std::string frames = "images";  // images | video
+  std::string image_file =
+      "images/s_{subject_id:02d}_act_{action_id:02d}_subact_{take:02d}_ca_{camera:02d}/"
+      "{frame:06d}.jpg";
+  std::string video_file = "{subject_lower}/{sequence}/TC_{subject}_{sequence}_cam{camera}.mp4";
+  std::vector<std::string> train_sequences{"rom1",
+                                           "rom2",
+                                           "rom3",
+                                           "walking1",
+                                           "walking3",
+                                           "freestyle1",
+                                           "freestyle2",
+                                           "acting1",
+                                           "acting2"};
+  std::vector<std::string> test_sequences{"walking2", "freestyle3", "acting3"};
+  std::vector<int> seen_cameras{1, 3, 5, 7};    // views of training and the "seen" test set
+  std::vector<int> unseen_cameras{2, 4, 6, 8};  // views of the "unseen" test set
+  int frame_step_train = 5;                     // every n-th frame of each training sequence
+  int frame_step_test = 16;                     // every n-th frame of each test sequence
+  bool distortion = true;  // apply calibration.cal's radial term (images are the originals)
+  bool undistort = false;  // remap crops to pinhole cameras while loading
+  std::vector<double> root_box_mm{-1000, -900, 1000, 1100};  // crop box around the hips
+  double bbox_scale = 1.0;                                   // crop side / box side
+  bool skip_missing = false;  // missing frames: log and skip instead of failing
+  AugmentConfig augment;      // training augmentation
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("calibration", calibration, "camera calibration file, relative to data.root (or absolute)");
+    v("pose_file",
+      pose_file,
+      "gt_skel_gbl_pos.txt path template relative to data.root; placeholders {subject} "
+      "{subject_lower} {subject_id} {sequence} {action} {action_id} {take} (docs/datasets.md)");
+    v("frames",
+      frames,
+      "where frames come from: extracted images (image_file) or the videos (video_file)",
+      OneOf({"images", "video"}));
+    v("image_file",
+      image_file,
+      "frame image path template relative to data.root; placeholders as pose_file plus {camera} "
+      "(1-8) and {frame} (0-based)");
+    v("video_file",
+      video_file,
+      "video path template relative to data.root; placeholders as pose_file plus {camera}");
+    v("train_sequences",
+      train_sequences,
+      "sequences of the training split (action name + take, e.g. walking1)",
+      MinSize(1));
+    v("test_sequences",
+      test_sequences,
+      "sequences of the test split (the paper: walking2, freestyle3, acting3)",
+      MinSize(1));
+    v("seen_cameras",
+      seen_cameras,
+      "cameras (1-8) of training and of the seen test set, in view order",
+      InRange(1, 8) && MinSize(1));
+    v("unseen_cameras",
+      unseen_cameras,
+      "cameras (1-8) of the unseen test set, in view order",
+      InRange(1, 8) && MinSize(1));
+    v("frame_step_train",
+      frame_step_train,
+      "keep every n-th frame of each training sequence",
+      AtLeast(1));
+    v("frame_step_test",
+      frame_step_test,
+      "keep every n-th frame of each test sequence",
+      AtLeast(1));
+    v("distortion",
+      distortion,
+      "apply the radial distortion term of the calibration file (the images are the originals)");
+    v("undistort", undistort, "remap every crop to a pinhole camera while loading");
+    v("root_box_mm",
+      root_box_mm,
+      "crop box around the hips in the camera frame at hip depth: [left, top, right, bottom] "
+      "offsets in mm (y down; the toolbox box is [-1000, -900, 1000, 1100])",
+      MinSize(4));
+    v("bbox_scale", bbox_scale, "crop side over the side of the squared box", Positive());
+    v("skip_missing",
+      skip_missing,
+      "check every frame when the dataset is opened; log and skip samples whose image or video "
+      "is missing instead of failing");
+    v("augment", augment, "training augmentation");
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(TotalCaptureDataConfig)
+
 struct DataConfig {
   std::string type = "synthetic";  // synthetic | h36m | totalcapture
   std::string root;                // dataset directory (unused by synthetic)
@@ -240,10 +470,12 @@ struct DataConfig {
   std::string joints = "h36m17";   // skeleton: h36m17 | tc16 | vicon21
   std::vector<std::string> train_subjects{"S1", "S5", "S6", "S7", "S8"};  // training subjects
   std::vector<std::string> test_subjects{"S9", "S11"};                    // test subjects
-  std::string rig = "h36m";       // camera rig: a rig name or a rig YAML file
-  int workers = 2;                // data loading threads (0 = load on the training thread)
-  int prefetch = 2;               // batches prepared ahead per worker
-  SyntheticDataConfig synthetic;  // synthetic data options
+  std::string rig = "h36m";             // camera rig: a rig name or a rig YAML file
+  int workers = 2;                      // data loading threads (0 = load on the training thread)
+  int prefetch = 2;                     // batches prepared ahead per worker
+  SyntheticDataConfig synthetic;        // synthetic data options
+  H36mDataConfig h36m;                  // Human3.6M options
+  TotalCaptureDataConfig totalcapture;  // Total Capture options
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -258,6 +490,10 @@ struct DataConfig {
     v("workers", workers, "data loading threads, 0 = load on the training thread", NonNegative());
     v("prefetch", prefetch, "batches prepared ahead per worker", NonNegative());
     v("synthetic", synthetic, "options of the synthetic dataset, used when data.type is synthetic");
+    v("h36m", h36m, "options of the Human3.6M reader, used when data.type is h36m");
+    v("totalcapture",
+      totalcapture,
+      "options of the Total Capture reader, used when data.type is totalcapture");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(DataConfig)
