@@ -3,6 +3,7 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/h36m_dataset.h"
 #include "mvpose3d/data/synthetic_dataset.h"
+#include "mvpose3d/data/totalcapture_dataset.h"
 
 #include <algorithm>
 #include <numeric>
@@ -72,7 +73,7 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
   } else if (data.type == "h36m") {
     dataset = std::make_shared<H36mDataset>(data, seed, split);
   } else if (data.type == "totalcapture") {
-    throw Error("data.type totalcapture: the Total Capture reader is not built yet");
+    dataset = std::make_shared<TotalCaptureDataset>(data, seed, split, base_set);
   } else {
     throw Error(fmt::format(
         "data.type: unknown dataset '{}' (known: synthetic, h36m, totalcapture)", data.type));

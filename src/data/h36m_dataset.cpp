@@ -58,16 +58,12 @@ bool box_missing(const double* b) {
 }  // namespace
 
 H36mDataset::H36mDataset(const DataConfig& data, std::int64_t seed, const std::string& split)
-    : LabeledDataset([&] {
-        PipelineOptions o;
-        o.crop_size_px = data.crop_size_px;
-        o.bbox_scale = data.h36m.bbox_scale;
-        o.undistort = data.h36m.undistort;
-        o.augment = data.h36m.augment;
-        o.augmenting = split == "train" && data.h36m.augment.enabled;
-        o.seed = static_cast<std::uint64_t>(seed);
-        return o;
-      }()),
+    : LabeledDataset(make_pipeline_options(data.crop_size_px,
+                                           data.h36m.bbox_scale,
+                                           data.h36m.undistort,
+                                           data.h36m.augment,
+                                           split,
+                                           seed)),
       data_(data),
       split_(split) {
   const H36mDataConfig& cfg = data.h36m;

@@ -19,6 +19,22 @@ constexpr std::uint64_t kStreamAugment = 0x617567;  // "aug"
 
 }  // namespace
 
+PipelineOptions make_pipeline_options(int crop_size_px,
+                                      double bbox_scale,
+                                      bool undistort,
+                                      const AugmentConfig& augment,
+                                      const std::string& split,
+                                      std::int64_t seed) {
+  PipelineOptions o;
+  o.crop_size_px = crop_size_px;
+  o.bbox_scale = bbox_scale;
+  o.undistort = undistort;
+  o.augment = augment;
+  o.augmenting = split == "train" && augment.enabled;
+  o.seed = static_cast<std::uint64_t>(seed);
+  return o;
+}
+
 std::int64_t LabeledDataset::size() const {
   const std::int64_t repeats = options_.augmenting ? options_.augment.repeats : 1;
   return num_frames() * repeats;

@@ -55,6 +55,14 @@ struct PipelineOptions {
   std::uint64_t seed = 0;   // augmentation stream
 };
 
+// The options of a reader's split: `split` "train" augments when augment.enabled.
+PipelineOptions make_pipeline_options(int crop_size_px,
+                                      double bbox_scale,
+                                      bool undistort,
+                                      const AugmentConfig& augment,
+                                      const std::string& split,
+                                      std::int64_t seed);
+
 class LabeledDataset : public MultiviewDataset {
  public:
   // Distinct frames (size() = num_frames() · repeats when augmenting).

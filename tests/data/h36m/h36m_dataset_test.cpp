@@ -31,29 +31,6 @@ std::string error_of(const DataConfig& d, const std::string& split = "test") {
   return "no error";
 }
 
-std::vector<int> identity_joints() {
-  std::vector<int> j(17);
-  for (int i = 0; i < 17; ++i) j[static_cast<std::size_t>(i)] = i;
-  return j;
-}
-
-// The full-image 2D label (Qiu) or projection (learnable-triangulation) of every joint, [V, J, 2].
-at::Tensor original_pixels(const H36mDataset& dataset, std::int64_t frame) {
-  const SampleLabels l = dataset.labels(frame);
-  if (l.joints_2d_px.defined()) return l.joints_2d_px;
-  at::Tensor out = at::zeros({static_cast<std::int64_t>(l.cameras.size()), 17, 2}, at::kDouble);
-  for (std::size_t v = 0; v < l.cameras.size(); ++v) {
-    for (int j = 0; j < 17; ++j) {
-      const at::Tensor x = l.joints_world_mm[j];
-      const Eigen::Vector2d p =
-          l.cameras[v].project({x[0].item<double>(), x[1].item<double>(), x[2].item<double>()});
-      out[static_cast<std::int64_t>(v)][j][0] = p.x();
-      out[static_cast<std::int64_t>(v)][j][1] = p.y();
-    }
-  }
-  return out;
-}
-
 TEST(H36mDataset, ProjectedJointsMatchThe2dLabelsWithin1Px) {
   MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
   if (!image_decoding_available()) GTEST_SKIP() << "built without OpenCV";
@@ -66,8 +43,9 @@ TEST(H36mDataset, ProjectedJointsMatchThe2dLabelsWithin1Px) {
       const MultiviewSample s = dataset.get(i);
       check_sample(s);
       projection = std::max(projection, testing::max_projection_error(s));
-      pixels = std::max(
-          pixels, testing::max_coordinate_error(s, original_pixels(dataset, i), identity_joints()));
+      pixels = std::max(pixels,
+                        testing::max_coordinate_error(
+                            s, testing::original_pixels(dataset, i), testing::identity_order(17)));
       if (undistort) {
         EXPECT_TRUE(s.cameras[0].distortion().is_identity());
       }
@@ -88,8 +66,9 @@ TEST(H36mDataset, LearnableTriangulationImagesAgreeWithTheCameras) {
   double pixels = 0;
   for (std::int64_t i = 0; i < dataset.size(); i += 11) {
     const MultiviewSample s = dataset.get(i);
-    pixels = std::max(
-        pixels, testing::max_coordinate_error(s, original_pixels(dataset, i), identity_joints()));
+    pixels = std::max(pixels,
+                      testing::max_coordinate_error(
+                          s, testing::original_pixels(dataset, i), testing::identity_order(17)));
     EXPECT_LT(testing::max_projection_error(s), 1e-9);
   }
   EXPECT_LT(pixels, 2.5);
@@ -204,9 +183,9 @@ TEST(H36mDataset, AugmentationKeepsImagesCamerasAndJointsConsistent) {
     check_sample(s);
     flipped += s.crop_from_original[0](0, 0) < 0;
     EXPECT_LT(testing::max_projection_error(s), 1.0) << "sample " << i;
-    EXPECT_LT(
-        testing::max_coordinate_error(s, original_pixels(train, i % train.num_frames()), mirror),
-        2.5)
+    EXPECT_LT(testing::max_coordinate_error(
+                  s, testing::original_pixels(train, i % train.num_frames()), mirror),
+              2.5)
         << "sample " << i;
     // A pure function of the index.
     const MultiviewSample again = train.get(i);

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "data/fixtures/fixture_util.h"
+#include "data/fixtures/sample_checks.h"
 
 namespace mvpose3d::testing {
 
@@ -66,70 +67,4 @@ inline DataConfig h36m_fixture_config(const std::string& labels = "lt.h5") {
   return d;
 }
 
-// Bilinear sample of channel `c` of a [3, H, W] uint8 image at pixel (u, v).
-inline double sample_bilinear(const at::Tensor& image, int c, double u, double v) {
-  const at::Tensor ch = image[c].to(at::kDouble);
-  const auto a = ch.accessor<double, 2>();
-  const int u0 = static_cast<int>(std::floor(u)), v0 = static_cast<int>(std::floor(v));
-  const double fu = u - u0, fv = v - v0;
-  return (1 - fu) * (1 - fv) * a[v0][u0] + fu * (1 - fv) * a[v0][u0 + 1] +
-         (1 - fu) * fv * a[v0 + 1][u0] + fu * fv * a[v0 + 1][u0 + 1];
-}
-
-// Largest distance between the original pixel a crop's colour encodes at each visible joint's
-// joints_2d_px and `original_px[v][j]` (the joint's pixel in the full image), over joints at least
-// one pixel inside the crop; in a flipped view (negative crop scale) joint j shows the original
-// joint joint_of[j]. Fails the test when no joint could be checked.
-inline double max_coordinate_error(const MultiviewSample& s,
-                                   const at::Tensor& original_px,  // [V, J, 2]
-                                   const std::vector<int>& joint_of) {
-  int checked = 0;
-  double worst = 0;
-  const int size = static_cast<int>(s.images.size(3));
-  for (int v = 0; v < s.num_views(); ++v) {
-    for (int j = 0; j < s.joints_2d_px.size(1); ++j) {
-      const double u = s.joints_2d_px[v][j][0].item<double>();
-      const double w = s.joints_2d_px[v][j][1].item<double>();
-      if (s.visibility[v][j].item<float>() == 0 || u < 1 || w < 1 || u > size - 2 || w > size - 2) {
-        continue;
-      }
-      const bool flipped = s.crop_from_original[static_cast<std::size_t>(v)](0, 0) < 0;
-      const int k = flipped ? joint_of[static_cast<std::size_t>(j)] : j;
-      const double ou = original_px[v][k][0].item<double>();
-      const double ov = original_px[v][k][1].item<double>();
-      const double du = sample_bilinear(s.images[v], 0, u, w) - ou;
-      const double dv = sample_bilinear(s.images[v], 1, u, w) - ov;
-      worst = std::max(worst, std::hypot(du, dv));
-      ++checked;
-    }
-  }
-  EXPECT_GT(checked, 0) << "no joint inside the crops";
-  return worst;
-}
-
-// Largest distance between cameras[v].project(joints_world_mm[j]) and joints_2d_px[v][j] over
-// visible joints.
-inline double max_projection_error(const MultiviewSample& s) {
-  double worst = 0;
-  for (int v = 0; v < s.num_views(); ++v) {
-    for (int j = 0; j < s.joints_world_mm.size(0); ++j) {
-      if (s.visibility[v][j].item<float>() == 0) continue;
-      const Eigen::Vector3d x(s.joints_world_mm[j][0].item<double>(),
-                              s.joints_world_mm[j][1].item<double>(),
-                              s.joints_world_mm[j][2].item<double>());
-      const Eigen::Vector2d p = s.cameras[static_cast<std::size_t>(v)].project(x);
-      worst = std::max(worst,
-                       std::hypot(p.x() - s.joints_2d_px[v][j][0].item<double>(),
-                                  p.y() - s.joints_2d_px[v][j][1].item<double>()));
-    }
-  }
-  return worst;
-}
-
 }  // namespace mvpose3d::testing
-
-#define MVPOSE3D_REQUIRE_FIXTURE_PYTHON()                                      \
-  do {                                                                         \
-    const std::string problem = ::mvpose3d::testing::fixture_python_problem(); \
-    if (!problem.empty()) GTEST_SKIP() << problem;                             \
-  } while (false)
