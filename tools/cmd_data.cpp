@@ -8,11 +8,19 @@
 //       Samples per second through MultiviewLoader (worker threads + prefetch), after a warm-up.
 //   data rig (--ring N | --random N) [--seed S] --out FILE
 //       Writes a generated camera rig (configs/rigs/*.yaml format).
+//   data stats --config FILE [--set K=V ...] [--split train|test|all] [--check-frames N]
+//       Human3.6M / Total Capture: frames per split, subject, action and camera, and whether the
+//       labels, cameras and joint order agree (projected 3D joints against the 2D labels and the
+//       boxes; joints inside the images). Reads no image.
+// preview and bench take any data.type (through make_dataset); --camera-set names one of its
+// camera sets (synthetic: seen, rotated, unseen, random; Total Capture: seen, unseen; all:
+// permuted).
 #include "mvpose3d/config.h"
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/data/dataset_factory.h"
+#include "mvpose3d/data/dataset_stats.h"
 #include "mvpose3d/data/loader.h"
-#include "mvpose3d/data/synthetic_dataset.h"
 #include "mvpose3d/data/synthetic_rigs.h"
 
 #if MVPOSE3D_OPENCV_ENABLED
@@ -53,26 +61,21 @@ RunConfig load_run_config(const DataArgs& a) {
   return load_config(a.config, a.overrides);
 }
 
-std::shared_ptr<SyntheticDataset> make_dataset(const RunConfig& config, const DataArgs& a) {
-  if (config.data.type != "synthetic") {
-    throw UsageError(fmt::format("data: only data.type synthetic is built in so far (got '{}')",
-                                 config.data.type));
-  }
-  if (a.split == "train" && a.camera_set != "seen") {
-    throw UsageError("data: --camera-set applies to --split test only");
-  }
+std::shared_ptr<const MultiviewDataset> open_dataset(const RunConfig& config,
+                                                     const std::string& split,
+                                                     const std::string& camera_set) {
   // A dataset that cannot be built is a configuration problem (exit status 2).
   try {
-    return std::make_shared<SyntheticDataset>(
-        config.data,
-        config.seed,
-        a.split == "train" ? synthetic_train_split(config.data)
-                           : synthetic_test_split(config.data, a.camera_set));
+    return make_dataset(config.data, config.seed, split, camera_set);
   } catch (const UsageError&) {
     throw;
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
+}
+
+std::shared_ptr<const MultiviewDataset> open_dataset(const RunConfig& config, const DataArgs& a) {
+  return open_dataset(config, a.split, a.camera_set);
 }
 
 void add_common(CLI::App* cmd, DataArgs& a) {
@@ -84,9 +87,11 @@ void add_common(CLI::App* cmd, DataArgs& a) {
   cmd->add_option("--split", a.split, "train or test")
       ->capture_default_str()
       ->check(CLI::IsMember({"train", "test"}));
-  cmd->add_option("--camera-set", a.camera_set, "test cameras: seen, rotated, unseen or random")
-      ->capture_default_str()
-      ->check(CLI::IsMember(synthetic_camera_sets()));
+  cmd->add_option("--camera-set",
+                  a.camera_set,
+                  "test cameras: a camera set of data.type (synthetic: seen, rotated, unseen, "
+                  "random; totalcapture: seen, unseen; every type: permuted)")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -118,7 +123,7 @@ void add_data_command(CLI::App& app) {
     cmd->callback([a] {
 #if MVPOSE3D_OPENCV_ENABLED
       const RunConfig config = load_run_config(*a);
-      const auto dataset = make_dataset(config, *a);
+      const auto dataset = open_dataset(config, *a);
       std::vector<MultiviewSample> samples;
       for (int i = 0; i < a->samples; ++i) {
         samples.push_back(dataset->get((a->first + i) % dataset->size()));
@@ -158,7 +163,7 @@ void add_data_command(CLI::App& app) {
     cmd->add_option("--warmup", a->warmup, "batches taken before timing")->capture_default_str();
     cmd->callback([a] {
       const RunConfig config = load_run_config(*a);
-      const auto dataset = make_dataset(config, *a);
+      const auto dataset = open_dataset(config, *a);
       LoaderOptions options;
       options.batch_size = a->batch_size;
       options.workers = a->workers >= 0 ? a->workers : config.data.workers;
@@ -173,8 +178,10 @@ void add_data_command(CLI::App& app) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf(
-          "data bench: %lld samples of %d views at %dx%d px in %.3f s = %.1f samples/s "
+          "data bench: %s %s: %lld samples of %d views at %dx%d px in %.3f s = %.1f samples/s "
           "(workers %d, prefetch %d, batch %d, %u hardware threads)\n",
+          config.data.type.c_str(),
+          a->split.c_str(),
           static_cast<long long>(samples),
           dataset->num_views(),
           dataset->image_size_px(),
@@ -185,6 +192,49 @@ void add_data_command(CLI::App& app) {
           options.prefetch,
           options.batch_size,
           std::thread::hardware_concurrency());
+    });
+  }
+
+  // --- stats ------------------------------------------------------------------------------------
+  {
+    struct Args {
+      std::string config;
+      std::vector<std::string> overrides;
+      std::string split = "all";
+      std::int64_t check_frames = 2000;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = data->add_subcommand(
+        "stats",
+        "Human3.6M / Total Capture: counts per split, subject, action and camera, and a check that "
+        "labels, cameras and joint order agree");
+    cmd->add_option("--config", a->config, "run config YAML")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--set", a->overrides, "override one config key")
+        ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+    cmd->add_option("--split", a->split, "train, test or all")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"train", "test", "all"}));
+    cmd->add_option("--check-frames", a->check_frames, "frames checked per split and camera set")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->callback([a] {
+      const RunConfig config = load_config(a->config, a->overrides);
+      if (config.data.type != "h36m" && config.data.type != "totalcapture") {
+        throw UsageError(fmt::format("data stats: data.type must be h36m or totalcapture, got '{}'",
+                                     config.data.type));
+      }
+      for (const std::string split : {"train", "test"}) {
+        if (a->split != "all" && a->split != split) continue;
+        for (const std::string& set : known_camera_sets(config.data)) {
+          if (set == "permuted" || (split == "train" && set != "seen")) continue;
+          const auto dataset =
+              std::dynamic_pointer_cast<const LabeledDataset>(open_dataset(config, split, set));
+          const DatasetStats stats = compute_stats(*dataset, a->check_frames);
+          const std::string title = fmt::format("{} {} ({} cameras)", config.data.type, split, set);
+          std::fputs(format_stats(stats, *dataset, title).c_str(), stdout);
+        }
+      }
     });
   }
 
