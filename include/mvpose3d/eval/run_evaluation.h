@@ -1,0 +1,52 @@
+// One pass of a network over a test set: batches from the dataset in order, the forward pass with
+// triangulation, and the evaluator fed with the 3D joints.
+//
+//   PoseEvaluator evaluator(evaluator_options_for(*test, config.data.type));
+//   for (const auto& set : config.eval.camera_sets) {
+//     auto test = make_dataset(config.data, config.seed, "test", set);
+//     const auto stats = run_evaluation(net, test, set, {.batch_size = 8}, evaluator);
+//   }
+//   evaluator.evaluate().write(run_dir, "eval");
+#pragma once
+
+#include "mvpose3d/data/dataset.h"
+#include "mvpose3d/eval/pose_evaluator.h"
+#include "mvpose3d/models/pose_net.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <c10/core/Device.h>
+
+namespace mvpose3d::eval {
+
+struct EvaluationRunOptions {
+  int batch_size = 8;            // samples per forward pass
+  int workers = 1;               // data loading threads (0 = load on the calling thread)
+  at::Device device = at::kCPU;  // where the network runs (the network is moved there)
+  int64_t max_samples = -1;      // evaluate the first max_samples samples (-1 = all)
+};
+
+// Timing of one run.
+struct EvaluationRunStats {
+  int64_t samples = 0;
+  int64_t batches = 0;
+  double seconds = 0;        // wall time of the whole pass (loading included)
+  double model_seconds = 0;  // of which in the forward pass (synchronised on CUDA)
+  double samples_per_second() const { return seconds > 0 ? samples / seconds : 0; }
+};
+
+// Runs `net` over `dataset` (its first max_samples samples) seen through `camera_set` and feeds
+// `evaluator`. The network runs in eval mode under no-grad and gets the images through
+// models::imagenet_normalize and the cameras through camera_batch_from (model_inputs.h); its
+// training mode is restored afterwards. Batches come from a MultiviewLoader without shuffle or
+// repeat. Throws Error when the dataset's joint count differs from the evaluator's joint names, or
+// when the network does not triangulate (fewer than 2 views).
+EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
+                                  std::shared_ptr<const MultiviewDataset> dataset,
+                                  const std::string& camera_set,
+                                  const EvaluationRunOptions& options,
+                                  PoseEvaluator& evaluator);
+
+}  // namespace mvpose3d::eval

@@ -1,0 +1,122 @@
+#include "mvpose3d/eval/run_evaluation.h"
+
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/data/loader.h"
+#include "mvpose3d/eval/model_inputs.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+namespace mvpose3d::eval {
+
+namespace {
+
+// The first `count` samples of a dataset.
+class FirstSamples : public MultiviewDataset {
+ public:
+  FirstSamples(std::shared_ptr<const MultiviewDataset> base, int64_t count)
+      : base_(std::move(base)), count_(count) {}
+  int64_t size() const override { return count_; }
+  MultiviewSample get(int64_t index) const override {
+    MVPOSE3D_CHECK(index >= 0 && index < count_,
+                   "sample {} is out of range for the first {} samples",
+                   index,
+                   count_);
+    return base_->get(index);
+  }
+  const Skeleton& skeleton() const override { return base_->skeleton(); }
+  int num_views() const override { return base_->num_views(); }
+  int image_size_px() const override { return base_->image_size_px(); }
+  std::vector<std::string> subject_names() const override { return base_->subject_names(); }
+  std::vector<std::string> action_names() const override { return base_->action_names(); }
+
+ private:
+  std::shared_ptr<const MultiviewDataset> base_;
+  int64_t count_;
+};
+
+// Puts a module back into the training mode it had, however the evaluation ends.
+class ModeRestorer {
+ public:
+  explicit ModeRestorer(models::MultiViewPoseNet& net) : net_(net), training_(net->is_training()) {
+    net_->eval();
+  }
+  ~ModeRestorer() { net_->train(training_); }
+  ModeRestorer(const ModeRestorer&) = delete;
+  ModeRestorer& operator=(const ModeRestorer&) = delete;
+
+ private:
+  models::MultiViewPoseNet& net_;
+  bool training_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
+                                  std::shared_ptr<const MultiviewDataset> dataset,
+                                  const std::string& camera_set,
+                                  const EvaluationRunOptions& options,
+                                  PoseEvaluator& evaluator) {
+  MVPOSE3D_CHECK(dataset != nullptr, "run_evaluation: no dataset for camera set {}", camera_set);
+  MVPOSE3D_CHECK(
+      options.batch_size > 0, "run_evaluation: batch_size must be > 0, got {}", options.batch_size);
+  MVPOSE3D_CHECK(dataset->num_views() >= 2,
+                 "run_evaluation: camera set {} has {} view(s); triangulation needs at least 2",
+                 camera_set,
+                 dataset->num_views());
+  const auto& joint_names = evaluator.options().joint_names;
+  MVPOSE3D_CHECK(joint_names.empty() ||
+                     static_cast<int>(joint_names.size()) == dataset->skeleton().num_joints(),
+                 "run_evaluation: the evaluator names {} joints, the dataset's skeleton {} has {}",
+                 joint_names.size(),
+                 dataset->skeleton().name,
+                 dataset->skeleton().num_joints());
+
+  if (options.max_samples >= 0 && options.max_samples < dataset->size()) {
+    dataset = std::make_shared<FirstSamples>(std::move(dataset), options.max_samples);
+  }
+  LoaderOptions loader_options;
+  loader_options.batch_size = options.batch_size;
+  loader_options.workers = std::max(0, options.workers);
+  loader_options.shuffle = false;
+  loader_options.drop_last = false;
+  loader_options.repeat = false;
+
+  at::NoGradGuard no_grad;
+  ModeRestorer mode(net);
+  net->to(options.device);
+
+  EvaluationRunStats stats;
+  const auto start = std::chrono::steady_clock::now();
+  if (dataset->size() > 0) {
+    MultiviewLoader loader(dataset, loader_options);
+    while (auto batch = loader.next()) {
+      const auto model_start = std::chrono::steady_clock::now();
+      const auto images = models::imagenet_normalize(batch->images.to(options.device));
+      const auto out = net->forward(images, camera_batch_from(*batch).to(options.device), true);
+      MVPOSE3D_CHECK(out.joints3d_mm.defined(),
+                     "run_evaluation: the network returned no 3D joints for camera set {}",
+                     camera_set);
+      // Copying to the host waits for the device, so the time covers the whole forward pass.
+      const auto joints = out.joints3d_mm.to(at::kCPU);
+      const auto valid =
+          out.joints3d_valid.defined() ? out.joints3d_valid.to(at::kCPU) : out.joints3d_valid;
+      stats.model_seconds += seconds_since(model_start);
+      evaluator.process(*batch, joints, valid, camera_set);
+      stats.samples += batch->size();
+      ++stats.batches;
+    }
+  }
+  stats.seconds = seconds_since(start);
+  return stats;
+}
+
+}  // namespace mvpose3d::eval
