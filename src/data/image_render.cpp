@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <Eigen/LU>
 
 #if MVPOSE3D_OPENCV_ENABLED
 #include <opencv2/core.hpp>
@@ -13,6 +14,9 @@
 #include <opencv2/imgproc.hpp>
 #if MVPOSE3D_DATA_WITH_VIDEO
 #include <opencv2/videoio.hpp>
+#endif
+#if MVPOSE3D_DATA_WITH_LIBJPEG
+#include "data/jpeg_region.h"
 #endif
 #endif
 
@@ -83,33 +87,61 @@ cv::Mat decode(const ImageSource& source, int reduction) {
   return image;
 }
 
+// The pixels of `source` at 1/r scale that cover `window` (a rectangle of the full image at that
+// scale): the whole image from OpenCV, or just the window's part of a JPEG from libjpeg-turbo.
+struct Decoded {
+  cv::Mat image;
+  cv::Point offset;  // of `image` in the full image at the decoded scale
+};
+
+Decoded decode_window(const ImageSource& source, int r, const cv::Rect& window) {
+#if MVPOSE3D_DATA_WITH_LIBJPEG
+  if (!source.is_video() && is_jpeg(source.file)) {
+    detail::JpegRegion region = detail::decode_jpeg_region(source.file, r, window);
+    return {std::move(region.image), region.offset};
+  }
+#else
+  (void)window;
+#endif
+  return {decode(source, r), cv::Point(0, 0)};
+}
+
+// The bounding rectangle (with a pixel of margin for bilinear sampling) of finite map entries.
+cv::Rect map_bounds(const cv::Mat& map_x, const cv::Mat& map_y) {
+  double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+  cv::minMaxLoc(map_x, &x0, &x1, nullptr, nullptr, map_x > -1e5f);
+  cv::minMaxLoc(map_y, &y0, &y1, nullptr, nullptr, map_y > -1e5f);
+  const int left = static_cast<int>(std::floor(x0)) - 1, top = static_cast<int>(std::floor(y0)) - 1;
+  return {left,
+          top,
+          static_cast<int>(std::ceil(x1)) + 2 - left,
+          static_cast<int>(std::ceil(y1)) + 2 - top};
+}
+
 }  // namespace
 
 at::Tensor render_crop(const ImageSource& source, const Camera& original, const CropPlan& plan) {
   const int size = plan.camera.width();
   const int r =
       (!source.is_video() && is_jpeg(source.file)) ? reduction_for(plan_scale(original, plan)) : 1;
-  const cv::Mat image = decode(source, r);
-  // Decoded pixel (u_r, v_r) ↔ original pixel u = r·u_r + (r − 1)/2 (pixel centres).
+  // Decoded pixel (u_r, v_r) ↔ original pixel u = r·u_r + (r − 1)/2 (pixel centres). Every
+  // output pixel's source position, in decoded pixels of the full image:
   const double half = 0.5 * (r - 1);
-  cv::Mat out;
+  cv::Mat map_x(size, size, CV_32F), map_y(size, size, CV_32F);
   if (!plan.remap) {
-    const auto& a = plan.crop_from_original;
-    cv::Mat m(2, 3, CV_64F);
-    for (int i = 0; i < 2; ++i) {
-      m.at<double>(i, 0) = a(i, 0) * r;
-      m.at<double>(i, 1) = a(i, 1) * r;
-      m.at<double>(i, 2) = a(i, 0) * half + a(i, 1) * half + a(i, 2);
+    const Eigen::Matrix2d a = plan.crop_from_original.leftCols<2>();
+    const Eigen::Matrix2d inv = a.inverse();
+    const Eigen::Vector2d b = plan.crop_from_original.col(2);
+    for (int y = 0; y < size; ++y) {
+      float* mx = map_x.ptr<float>(y);
+      float* my = map_y.ptr<float>(y);
+      for (int x = 0; x < size; ++x) {
+        const Eigen::Vector2d px = inv * (Eigen::Vector2d(x, y) - b);
+        mx[x] = static_cast<float>((px.x() - half) / r);
+        my[x] = static_cast<float>((px.y() - half) / r);
+      }
     }
-    cv::warpAffine(image,
-                   out,
-                   m,
-                   cv::Size(size, size),
-                   cv::INTER_LINEAR,
-                   cv::BORDER_CONSTANT,
-                   cv::Scalar(0, 0, 0));
   } else {
-    cv::Mat map_x(size, size, CV_32F), map_y(size, size, CV_32F);
     const Camera& c = plan.camera;
     const Eigen::Matrix3d back = plan.rotation.transpose();
     for (int y = 0; y < size; ++y) {
@@ -127,7 +159,21 @@ at::Tensor render_crop(const ImageSource& source, const Camera& original, const 
         my[x] = static_cast<float>((px.y() - half) / r);
       }
     }
-    cv::remap(image, out, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+  }
+  const Decoded decoded = decode_window(source, r, map_bounds(map_x, map_y));
+  cv::Mat out;
+  if (decoded.image.empty()) {
+    out = cv::Mat::zeros(size, size, CV_8UC3);  // the crop lies outside the image
+  } else {
+    map_x -= static_cast<float>(decoded.offset.x);
+    map_y -= static_cast<float>(decoded.offset.y);
+    cv::remap(decoded.image,
+              out,
+              map_x,
+              map_y,
+              cv::INTER_LINEAR,
+              cv::BORDER_CONSTANT,
+              cv::Scalar(0, 0, 0));
   }
   cv::cvtColor(out, out, cv::COLOR_BGR2RGB);
   const at::Tensor hwc = at::from_blob(out.data, {size, size, 3}, at::kByte);
