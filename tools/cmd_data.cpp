@@ -12,6 +12,9 @@
 //       Human3.6M / Total Capture: frames per split, subject, action and camera, and whether the
 //       labels, cameras and joint order agree (projected 3D joints against the 2D labels and the
 //       boxes; joints inside the images). Reads no image.
+//   data cache --config FILE [--set K=V ...] [--split train|test|all] [--threads N]
+//       Writes the HDF5 crop shards of data.<reader>.crop_cache for every split that is not
+//       augmented (the test split; the training split with augmentation off).
 // preview and bench take any data.type (through make_dataset); --camera-set names one of its
 // camera sets (synthetic: seen, rotated, unseen, random; Total Capture: seen, unseen; all:
 // permuted).
@@ -27,6 +30,7 @@
 #include "mvpose3d/data/preview.h"
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -233,6 +237,70 @@ void add_data_command(CLI::App& app) {
           const DatasetStats stats = compute_stats(*dataset, a->check_frames);
           const std::string title = fmt::format("{} {} ({} cameras)", config.data.type, split, set);
           std::fputs(format_stats(stats, *dataset, title).c_str(), stdout);
+        }
+      }
+    });
+  }
+
+  // --- cache ------------------------------------------------------------------------------------
+  {
+    struct Args {
+      std::string config;
+      std::vector<std::string> overrides;
+      std::string split = "all";
+      int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = data->add_subcommand(
+        "cache",
+        "Write the HDF5 crop shards (data.<reader>.crop_cache) of the splits that are "
+        "not augmented");
+    cmd->add_option("--config", a->config, "run config YAML")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--set", a->overrides, "override one config key")
+        ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+    cmd->add_option("--split", a->split, "train, test or all")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"train", "test", "all"}));
+    cmd->add_option("--threads", a->threads, "rendering threads")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->callback([a] {
+      const RunConfig config = load_config(a->config, a->overrides);
+      if (config.data.type != "h36m" && config.data.type != "totalcapture") {
+        throw UsageError(fmt::format("data cache: data.type must be h36m or totalcapture, got '{}'",
+                                     config.data.type));
+      }
+      for (const std::string split : {"train", "test"}) {
+        if (a->split != "all" && a->split != split) continue;
+        for (const std::string& set : known_camera_sets(config.data)) {
+          if (set == "permuted" || (split == "train" && set != "seen")) continue;
+          const auto dataset =
+              std::dynamic_pointer_cast<const LabeledDataset>(open_dataset(config, split, set));
+          if (dataset->crop_cache_dir().empty()) {
+            spdlog::info(
+                "data cache: {} {} ({} cameras): no cache (data.{}.crop_cache is empty "
+                "or the split is augmented)",
+                config.data.type,
+                split,
+                set,
+                config.data.type);
+            continue;
+          }
+          const auto start = std::chrono::steady_clock::now();
+          const std::int64_t written = dataset->write_crop_cache(a->threads);
+          const double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::printf(
+              "data cache: %s %s (%s cameras): %lld new shards of %lld frames in %s "
+              "(%.1f s)\n",
+              config.data.type.c_str(),
+              split.c_str(),
+              set.c_str(),
+              static_cast<long long>(written),
+              static_cast<long long>(dataset->num_frames()),
+              dataset->crop_cache_dir().string().c_str(),
+              seconds);
         }
       }
     });

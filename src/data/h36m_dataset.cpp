@@ -229,6 +229,8 @@ H36mDataset::H36mDataset(const DataConfig& data, std::int64_t seed, const std::s
                  cfg.actions.size(),
                  step);
   labels(0);  // a bad data.h36m.image_file template fails here rather than in a loader thread
+  use_crop_cache(cfg.crop_cache.empty() ? "" : resolve_path(data.root, cfg.crop_cache).string(),
+                 "h36m-" + split);
   spdlog::info(
       "h36m {}: {} frames of {} subjects from {}", split, rows_.size(), subjects_.size(), fname);
 }

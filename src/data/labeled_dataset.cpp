@@ -1,10 +1,16 @@
 #include "mvpose3d/data/labeled_dataset.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/data/hdf5_file.h"
 #include "mvpose3d/data/random.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
 
 #include <ATen/ATen.h>
 #include <fmt/args.h>
@@ -65,6 +71,8 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
   const bool have_2d = labels.joints_2d_px.defined();
   const at::Tensor labels_2d =
       have_2d ? labels.joints_2d_px.to(at::kDouble).contiguous() : at::Tensor();
+  const at::Tensor cached = augment ? at::Tensor() : cached_images(index % num_frames());
+  if (cached.defined()) s.images = cached;
   for (int v = 0; v < views; ++v) {
     const std::size_t vi = static_cast<std::size_t>(v);
     const ViewAugmentation va =
@@ -74,7 +82,7 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
     const Eigen::Vector4d box = present ? labels.boxes[vi] : projected_box(camera, world);
     const CropPlan plan =
         plan_crop(camera, box, size_px, options_.bbox_scale, options_.undistort, va);
-    if (present) {
+    if (present && !cached.defined()) {
       at::Tensor image = render_crop(labels.images[vi], camera, plan);
       apply_color(image, va);
       s.images[v].copy_(image);
@@ -133,6 +141,128 @@ std::vector<std::int64_t> LabeledDataset::frames_with_missing_files(const std::s
                  fmt::join(examples, ", "));
   }
   return missing;
+}
+
+namespace {
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t b = 0;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+}  // namespace
+
+void LabeledDataset::use_crop_cache(const std::string& cache_root, const std::string& name) {
+  cache_dir_.clear();
+  if (cache_root.empty() || options_.augmenting) return;
+  std::uint64_t key = hash_values({static_cast<std::uint64_t>(options_.crop_size_px),
+                                   bits_of(options_.bbox_scale),
+                                   static_cast<std::uint64_t>(options_.undistort),
+                                   static_cast<std::uint64_t>(num_frames())});
+  for (std::int64_t f = 0; f < num_frames(); ++f) {
+    const SampleLabels l = labels(f);
+    for (std::size_t v = 0; v < l.images.size(); ++v) {
+      const Camera& c = l.cameras[v];
+      const Distortion& d = c.distortion();
+      key = hash_values({key,
+                         hash_string(l.images[v].file.string()),
+                         static_cast<std::uint64_t>(l.images[v].video_frame),
+                         static_cast<std::uint64_t>(l.present[v]),
+                         bits_of(l.boxes[v][0]),
+                         bits_of(l.boxes[v][1]),
+                         bits_of(l.boxes[v][2]),
+                         bits_of(l.boxes[v][3]),
+                         bits_of(c.fx()),
+                         bits_of(c.fy()),
+                         bits_of(c.cx()),
+                         bits_of(c.cy()),
+                         static_cast<std::uint64_t>(d.model),
+                         bits_of(d.k[0]),
+                         bits_of(d.k[1]),
+                         bits_of(d.k[2]),
+                         bits_of(d.p[0]),
+                         bits_of(d.p[1])});
+    }
+  }
+  cache_dir_ = std::filesystem::path(cache_root) / fmt::format("{}-{:016x}", name, key);
+}
+
+std::filesystem::path LabeledDataset::shard_file(std::int64_t shard) const {
+  return cache_dir_ / fmt::format("shard_{:06d}.h5", shard);
+}
+
+at::Tensor LabeledDataset::cached_images(std::int64_t frame) const {
+  if (cache_dir_.empty()) return {};
+  const std::int64_t shard = frame / kShardFrames;
+  const std::filesystem::path file = shard_file(shard);
+  if (!std::filesystem::exists(file)) return {};
+  const h5::File h5(file);
+  const std::int64_t size = options_.crop_size_px;
+  const std::vector<std::int64_t> shape = h5.shape("/crops");
+  MVPOSE3D_CHECK(shape.size() == 5 && shape[1] == num_views() && shape[3] == size &&
+                     shape[4] == size && frame - shard * kShardFrames < shape[0],
+                 "{}: dataset /crops: expected shape [>{}, {}, 3, {}, {}], found [{}]",
+                 file.string(),
+                 frame - shard * kShardFrames,
+                 num_views(),
+                 size,
+                 size,
+                 fmt::join(shape, ", "));
+  const std::vector<std::uint8_t> bytes =
+      h5.read_u8_rows("/crops", frame - shard * kShardFrames, 1);
+  return at::from_blob(
+             const_cast<std::uint8_t*>(bytes.data()), {num_views(), 3, size, size}, at::kByte)
+      .clone();
+}
+
+std::int64_t LabeledDataset::write_crop_cache(int threads) const {
+  MVPOSE3D_CHECK(!cache_dir_.empty(),
+                 "write_crop_cache: no crop cache for this split (none configured, or the split "
+                 "is augmented)");
+  std::filesystem::create_directories(cache_dir_);
+  const std::int64_t size = options_.crop_size_px;
+  const std::int64_t view_bytes = 3 * size * size;
+  const std::int64_t shards = (num_frames() + kShardFrames - 1) / kShardFrames;
+  std::int64_t written = 0;
+  for (std::int64_t k = 0; k < shards; ++k) {
+    const std::filesystem::path file = shard_file(k);
+    if (std::filesystem::exists(file)) continue;
+    const std::int64_t first = k * kShardFrames;
+    const std::int64_t n = std::min(kShardFrames, num_frames() - first);
+    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(n * num_views() * view_bytes));
+    std::atomic<std::int64_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto work = [&] {
+      for (std::int64_t i = next++; i < n; i = next++) {
+        try {
+          const at::Tensor images = get(first + i).images.contiguous();
+          std::memcpy(buffer.data() + i * num_views() * view_bytes,
+                      images.data_ptr<std::uint8_t>(),
+                      static_cast<std::size_t>(images.nbytes()));
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    const std::filesystem::path tmp =
+        file.string() + fmt::format(".tmp-{}", static_cast<long long>(getpid()));
+    {
+      h5::File out = h5::File::create(tmp);
+      out.write_u8("/crops", {n, num_views(), 3, size, size}, buffer.data());
+      out.write_string_attribute("/", "first_frame", std::to_string(first));
+    }
+    std::filesystem::rename(tmp, file);
+    ++written;
+  }
+  return written;
 }
 
 TemplateField text_field(const std::string& name, const std::string& value) {

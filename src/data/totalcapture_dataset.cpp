@@ -226,6 +226,8 @@ TotalCaptureDataset::TotalCaptureDataset(const DataConfig& data,
                  fmt::join(subjects_, ", "),
                  fmt::join(sequences_, ", "));
   labels(0);  // a bad image or video template fails here rather than in a loader thread
+  use_crop_cache(cfg.crop_cache.empty() ? "" : resolve_path(data.root, cfg.crop_cache).string(),
+                 "totalcapture-" + split + "-" + camera_set);
   spdlog::info("totalcapture {} ({} cameras): {} frames of {} sequences",
                split,
                camera_set,

@@ -311,6 +311,7 @@ struct H36mDataConfig {
   std::string missing_views = "skip";  // frames with a missing view: skip | keep (black view)
   bool skip_missing = false;           // missing image files: log and skip instead of failing
   double bbox_scale = 1.0;             // crop side / bounding-box side
+  std::string crop_cache;              // directory of HDF5 crop shards, "" = none
   AugmentConfig augment;               // training augmentation
 
   template <class Visitor>
@@ -364,6 +365,10 @@ struct H36mDataConfig {
       "check every image when the dataset is opened; log and skip samples with a missing image "
       "instead of failing when one is read");
     v("bbox_scale", bbox_scale, "crop side over the side of the squared bounding box", Positive());
+    v("crop_cache",
+      crop_cache,
+      "directory of HDF5 shards of finished crops (written by `mvpose3d data cache`), read "
+      "instead of the images by splits that are not augmented; \"\" = none");
     v("augment", augment, "training augmentation");
   }
 };
@@ -399,6 +404,7 @@ struct TotalCaptureDataConfig {
   std::vector<double> root_box_mm{-1000, -900, 1000, 1100};  // crop box around the hips
   double bbox_scale = 1.0;                                   // crop side / box side
   bool skip_missing = false;  // missing frames: log and skip instead of failing
+  std::string crop_cache;     // directory of HDF5 crop shards, "" = none
   AugmentConfig augment;      // training augmentation
 
   template <class Visitor>
@@ -457,6 +463,10 @@ struct TotalCaptureDataConfig {
       skip_missing,
       "check every frame when the dataset is opened; log and skip samples whose image or video "
       "is missing instead of failing");
+    v("crop_cache",
+      crop_cache,
+      "directory of HDF5 shards of finished crops (written by `mvpose3d data cache`), read "
+      "instead of the frames by splits that are not augmented; \"\" = none");
     v("augment", augment, "training augmentation");
   }
 };

@@ -21,6 +21,7 @@
 #include "mvpose3d/geometry/camera.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -78,15 +79,36 @@ class LabeledDataset : public MultiviewDataset {
 
   const PipelineOptions& pipeline() const { return options_; }
 
+  // --- Crop cache: HDF5 shards of finished crops (no augmentation) -----------------------------
+  // Frames per shard: shard k holds frames [k·kShardFrames, (k + 1)·kShardFrames).
+  static constexpr std::int64_t kShardFrames = 256;
+  // This selection's shard folder, "<crop_cache>/<name>-<key>" with key a hash of every frame's
+  // files, boxes and cameras and of the crop options (so a changed config never reads stale
+  // crops); empty when no cache is configured or the split is augmented. get() reads a frame's
+  // images from its shard when the shard exists, and renders them otherwise.
+  const std::filesystem::path& crop_cache_dir() const { return cache_dir_; }
+  // Renders the frames of every missing shard with `threads` threads and writes the shards
+  // (atomically: a shard file is complete or absent). Returns the number of shards written.
+  std::int64_t write_crop_cache(int threads) const;
+
  protected:
   explicit LabeledDataset(const PipelineOptions& options) : options_(options) {}
+
+  // The readers call this at the end of their constructor with data.<reader>.crop_cache and a
+  // name for the selection (e.g. "h36m-test-seen").
+  void use_crop_cache(const std::string& cache_root, const std::string& name);
 
   // Frames (of 0..num_frames()-1) one of whose present views' image files or videos is missing;
   // logs how many and the first few paths. For the readers' skip_missing option.
   std::vector<std::int64_t> frames_with_missing_files(const std::string& what) const;
 
  private:
+  std::filesystem::path shard_file(std::int64_t shard) const;
+  // The images [V, 3, S, S] of `frame` from its shard, or an undefined tensor without one.
+  at::Tensor cached_images(std::int64_t frame) const;
+
   PipelineOptions options_;
+  std::filesystem::path cache_dir_;
 };
 
 // Fills a path template with named fields, e.g. "{subject}/img_{frame1:06d}.jpg"; throws Error

@@ -4,6 +4,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/dataset_factory.h"
+#include "mvpose3d/data/hdf5_file.h"
 #include "mvpose3d/data/loader.h"
 #include "mvpose3d/geometry/skeleton.h"
 
@@ -281,6 +282,35 @@ TEST(H36mDataset, MissingImagesFailNamingTheFileOrAreSkipped) {
   for (std::int64_t i = 0; i < train.size(); ++i) EXPECT_EQ(train.labels(i).subject, "S1");
   check_sample(train.get(15));
   fs::remove_all(root);
+}
+
+TEST(H36mDataset, CropCacheServesTheRenderedCrops) {
+  MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
+  if (!image_decoding_available()) GTEST_SKIP() << "built without OpenCV";
+  const fs::path cache = fs::temp_directory_path() / ("h36m_cache_" + std::to_string(getpid()));
+  fs::remove_all(cache);
+  DataConfig d = testing::h36m_fixture_config("lt.h5");
+  d.h36m.crop_cache = cache.string();
+  const H36mDataset test(d, 0, "test");
+  ASSERT_FALSE(test.crop_cache_dir().empty());
+  const at::Tensor rendered = test.get(5).images;
+  EXPECT_EQ(test.write_crop_cache(2), 1);  // 120 frames: one shard
+  EXPECT_EQ(test.write_crop_cache(2), 0);
+  EXPECT_TRUE(at::equal(test.get(5).images, rendered));
+  EXPECT_TRUE(at::equal(H36mDataset(d, 0, "test").get(119).images, test.get(119).images));
+  // It is the shard that is read: a shard of zeros gives black crops.
+  {
+    const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(120 * 4 * 3 * 64 * 64), 0);
+    h5::File shard = h5::File::create(test.crop_cache_dir() / "shard_000000.h5");
+    shard.write_u8("/crops", {120, 4, 3, 64, 64}, zeros.data());
+  }
+  EXPECT_EQ(test.get(5).images.sum().item<std::int64_t>(), 0);
+  // Another crop size is another cache; augmented splits have none.
+  d.crop_size_px = 48;
+  EXPECT_NE(H36mDataset(d, 0, "test").crop_cache_dir(), test.crop_cache_dir());
+  d.h36m.augment.enabled = true;
+  EXPECT_TRUE(H36mDataset(d, 0, "train").crop_cache_dir().empty());
+  fs::remove_all(cache);
 }
 
 TEST(H36mDataset, FactoryAndLoaderServeIt) {

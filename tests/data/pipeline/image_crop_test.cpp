@@ -110,7 +110,7 @@ TEST(ImageCrop, AugmentedAndUndistortedCropsProjectLikeTheOriginal) {
     for (const bool undistort : {false, true}) {
       const CropPlan plan = plan_crop(camera, box, 96, 1.2, undistort, a);
       EXPECT_EQ(plan.remap, undistort || a.rotation_rad != 0);
-      for (const Eigen::Vector3d x :
+      for (const Eigen::Vector3d& x :
            {Eigen::Vector3d(0, 0, 900), Eigen::Vector3d(200, -150, 1400)}) {
         // The crop's camera sees a world point where the original pixel lands in the crop.
         EXPECT_LT((plan.camera.project(x) - map_to_crop(camera, plan, camera.project(x))).norm(),
