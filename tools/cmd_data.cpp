@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -80,6 +81,46 @@ std::shared_ptr<const MultiviewDataset> open_dataset(const RunConfig& config,
 
 std::shared_ptr<const MultiviewDataset> open_dataset(const RunConfig& config, const DataArgs& a) {
   return open_dataset(config, a.split, a.camera_set);
+}
+
+// Options of the commands that go over every split of a real dataset (stats, cache).
+struct SplitsArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string split = "all";
+};
+
+void add_splits_options(CLI::App* cmd, SplitsArgs& a) {
+  cmd->add_option("--config", a.config, "run config YAML")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--set", a.overrides, "override one config key")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--split", a.split, "train, test or all")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "test", "all"}));
+}
+
+// Calls fn(config, split, camera set, dataset) for the training split (seen cameras) and every
+// camera set of the test split (permuted left out) of an h36m or totalcapture config.
+void for_each_split(
+    const SplitsArgs& a,
+    const std::string& command,
+    const std::function<void(
+        const RunConfig&, const std::string&, const std::string&, const LabeledDataset&)>& fn) {
+  const RunConfig config = load_config(a.config, a.overrides);
+  if (config.data.type != "h36m" && config.data.type != "totalcapture") {
+    throw UsageError(fmt::format(
+        "data {}: data.type must be h36m or totalcapture, got '{}'", command, config.data.type));
+  }
+  for (const std::string split : {"train", "test"}) {
+    if (a.split != "all" && a.split != split) continue;
+    for (const std::string& set : known_camera_sets(config.data)) {
+      if (set == "permuted" || (split == "train" && set != "seen")) continue;
+      const auto dataset =
+          std::dynamic_pointer_cast<const LabeledDataset>(open_dataset(config, split, set));
+      fn(config, split, set, *dataset);
+    }
+  }
 }
 
 void add_common(CLI::App* cmd, DataArgs& a) {
@@ -201,10 +242,7 @@ void add_data_command(CLI::App& app) {
 
   // --- stats ------------------------------------------------------------------------------------
   {
-    struct Args {
-      std::string config;
-      std::vector<std::string> overrides;
-      std::string split = "all";
+    struct Args : SplitsArgs {
       std::int64_t check_frames = 2000;
     };
     auto a = std::make_shared<Args>();
@@ -212,42 +250,28 @@ void add_data_command(CLI::App& app) {
         "stats",
         "Human3.6M / Total Capture: counts per split, subject, action and camera, and a check that "
         "labels, cameras and joint order agree");
-    cmd->add_option("--config", a->config, "run config YAML")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--set", a->overrides, "override one config key")
-        ->type_name("KEY=VALUE")
-        ->allow_extra_args(false);
-    cmd->add_option("--split", a->split, "train, test or all")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"train", "test", "all"}));
+    add_splits_options(cmd, *a);
     cmd->add_option("--check-frames", a->check_frames, "frames checked per split and camera set")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     cmd->callback([a] {
-      const RunConfig config = load_config(a->config, a->overrides);
-      if (config.data.type != "h36m" && config.data.type != "totalcapture") {
-        throw UsageError(fmt::format("data stats: data.type must be h36m or totalcapture, got '{}'",
-                                     config.data.type));
-      }
-      for (const std::string split : {"train", "test"}) {
-        if (a->split != "all" && a->split != split) continue;
-        for (const std::string& set : known_camera_sets(config.data)) {
-          if (set == "permuted" || (split == "train" && set != "seen")) continue;
-          const auto dataset =
-              std::dynamic_pointer_cast<const LabeledDataset>(open_dataset(config, split, set));
-          const DatasetStats stats = compute_stats(*dataset, a->check_frames);
-          const std::string title = fmt::format("{} {} ({} cameras)", config.data.type, split, set);
-          std::fputs(format_stats(stats, *dataset, title).c_str(), stdout);
-        }
-      }
+      for_each_split(*a,
+                     "stats",
+                     [&](const RunConfig& config,
+                         const std::string& split,
+                         const std::string& set,
+                         const LabeledDataset& dataset) {
+                       const DatasetStats stats = compute_stats(dataset, a->check_frames);
+                       const std::string title =
+                           fmt::format("{} {} ({} cameras)", config.data.type, split, set);
+                       std::fputs(format_stats(stats, dataset, title).c_str(), stdout);
+                     });
     });
   }
 
   // --- cache ------------------------------------------------------------------------------------
   {
-    struct Args {
-      std::string config;
-      std::vector<std::string> overrides;
-      std::string split = "all";
+    struct Args : SplitsArgs {
       int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     };
     auto a = std::make_shared<Args>();
@@ -255,54 +279,43 @@ void add_data_command(CLI::App& app) {
         "cache",
         "Write the HDF5 crop shards (data.<reader>.crop_cache) of the splits that are "
         "not augmented");
-    cmd->add_option("--config", a->config, "run config YAML")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--set", a->overrides, "override one config key")
-        ->type_name("KEY=VALUE")
-        ->allow_extra_args(false);
-    cmd->add_option("--split", a->split, "train, test or all")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"train", "test", "all"}));
+    add_splits_options(cmd, *a);
     cmd->add_option("--threads", a->threads, "rendering threads")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     cmd->callback([a] {
-      const RunConfig config = load_config(a->config, a->overrides);
-      if (config.data.type != "h36m" && config.data.type != "totalcapture") {
-        throw UsageError(fmt::format("data cache: data.type must be h36m or totalcapture, got '{}'",
-                                     config.data.type));
-      }
-      for (const std::string split : {"train", "test"}) {
-        if (a->split != "all" && a->split != split) continue;
-        for (const std::string& set : known_camera_sets(config.data)) {
-          if (set == "permuted" || (split == "train" && set != "seen")) continue;
-          const auto dataset =
-              std::dynamic_pointer_cast<const LabeledDataset>(open_dataset(config, split, set));
-          if (dataset->crop_cache_dir().empty()) {
-            spdlog::info(
-                "data cache: {} {} ({} cameras): no cache (data.{}.crop_cache is empty "
-                "or the split is augmented)",
-                config.data.type,
-                split,
-                set,
-                config.data.type);
-            continue;
-          }
-          const auto start = std::chrono::steady_clock::now();
-          const std::int64_t written = dataset->write_crop_cache(a->threads);
-          const double seconds =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::printf(
-              "data cache: %s %s (%s cameras): %lld new shards of %lld frames in %s "
-              "(%.1f s)\n",
-              config.data.type.c_str(),
-              split.c_str(),
-              set.c_str(),
-              static_cast<long long>(written),
-              static_cast<long long>(dataset->num_frames()),
-              dataset->crop_cache_dir().string().c_str(),
-              seconds);
-        }
-      }
+      for_each_split(
+          *a,
+          "cache",
+          [&](const RunConfig& config,
+              const std::string& split,
+              const std::string& set,
+              const LabeledDataset& dataset) {
+            if (dataset.crop_cache_dir().empty()) {
+              spdlog::info(
+                  "data cache: {} {} ({} cameras): no cache (data.{}.crop_cache is empty or the "
+                  "split "
+                  "is augmented)",
+                  config.data.type,
+                  split,
+                  set,
+                  config.data.type);
+              return;
+            }
+            const auto start = std::chrono::steady_clock::now();
+            const std::int64_t written = dataset.write_crop_cache(a->threads);
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::printf(
+                "data cache: %s %s (%s cameras): %lld new shards of %lld frames in %s (%.1f s)\n",
+                config.data.type.c_str(),
+                split.c_str(),
+                set.c_str(),
+                static_cast<long long>(written),
+                static_cast<long long>(dataset.num_frames()),
+                dataset.crop_cache_dir().string().c_str(),
+                seconds);
+          });
     });
   }
 
