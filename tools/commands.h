@@ -18,5 +18,8 @@ void add_triangulate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_check_config_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 
 }  // namespace mvpose3d::tools

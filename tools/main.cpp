@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { init_console_logging(log_level); });
 
   // Subcommands, in the order `mvpose3d --help` lists them.
+  tools::add_train_command(app);
+  tools::add_eval_command(app);
+  tools::add_sweep_command(app);
   tools::add_triangulate_command(app);
   tools::add_bench_command(app);
   tools::add_check_config_command(app);

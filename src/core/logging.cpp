@@ -22,10 +22,27 @@ void init_console_logging(const std::string& level) {
 }
 
 void add_log_file(const std::filesystem::path& log_file) {
+  for (const auto& existing : spdlog::default_logger()->sinks()) {
+    auto file_sink = std::dynamic_pointer_cast<spdlog::sinks::basic_file_sink_mt>(existing);
+    if (file_sink && std::filesystem::path(file_sink->filename()) == log_file) return;
+  }
   auto sink =
       std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), /*truncate=*/false);
   sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   spdlog::default_logger()->sinks().push_back(sink);
+}
+
+void remove_log_file(const std::filesystem::path& log_file) {
+  auto& sinks = spdlog::default_logger()->sinks();
+  for (auto it = sinks.begin(); it != sinks.end();) {
+    auto file_sink = std::dynamic_pointer_cast<spdlog::sinks::basic_file_sink_mt>(*it);
+    if (file_sink && std::filesystem::path(file_sink->filename()) == log_file) {
+      file_sink->flush();
+      it = sinks.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace mvpose3d

@@ -405,7 +405,8 @@ torch::serialize::InputArchive open_archive(const std::filesystem::path& file,
 void save_checkpoint(const torch::nn::Module& module,
                      const std::filesystem::path& file,
                      const std::string& architecture,
-                     const std::map<std::string, std::string>& metadata) {
+                     const std::map<std::string, std::string>& metadata,
+                     const ArchiveWriter& write_extra) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("version", c10::IValue(kCheckpointVersion));
@@ -418,6 +419,7 @@ void save_checkpoint(const torch::nn::Module& module,
     state.insert(key, tensor.detach().to(at::kCPU).contiguous());
   }
   archive.write("state_dict", c10::IValue(state));
+  if (write_extra) write_extra(archive);
   std::ostringstream out;
   archive.save_to(out);
   write_file_atomic(file, out.str());
@@ -431,7 +433,8 @@ CheckpointInfo read_checkpoint_info(const std::filesystem::path& file) {
 
 CheckpointInfo load_checkpoint(torch::nn::Module& module,
                                const std::filesystem::path& file,
-                               const std::string& architecture) {
+                               const std::string& architecture,
+                               const ArchiveReader& read_extra) {
   const std::string where = fmt::format("checkpoint '{}'", file.string());
   auto archive = open_archive(file, where);
   CheckpointInfo info = read_header(archive, where);
@@ -454,6 +457,7 @@ CheckpointInfo load_checkpoint(torch::nn::Module& module,
     throw Error(message);
   }
   load_state_dict(module, state, where);
+  if (read_extra) read_extra(archive);
   return info;
 }
 

@@ -3,20 +3,7 @@
 # Usage: check_config_cli_test.sh path/to/mvpose3d   (run from the source tree)
 set -u
 bin=$1
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"; failures=$((failures + 1)); }
-
-# expect STATUS COMMAND...: runs the command, checks its exit status.
-expect() {
-  status=$1; shift
-  "$@" >"$out" 2>"$err"
-  rc=$?
-  [ "$rc" -eq "$status" ] || fail "exit status $rc, expected $status: $*"
-}
-has() { grep -qF -- "$2" "$1" || fail "'$2' not in $1"; }
+. tests/support/cli_checks.sh
 
 expect 0 "$bin" check-config configs/default.yaml
 has "$out" "name: default  # run name"

@@ -84,6 +84,7 @@ struct TrainConfig {
   LossConfig loss;                  // losses
   double grad_clip_norm = 0.0;      // clip the global gradient norm to this (0 = off)
   int eval_every = 1000;            // evaluate every this many steps (0 = only at the end)
+  int checkpoint_every = 500;       // write checkpoints/last.pt every this many steps
   int log_every = 50;               // log every this many steps
   std::string nan_policy = "skip";  // a non-finite loss: skip the step or stop
 
@@ -101,6 +102,10 @@ struct TrainConfig {
     v("eval_every",
       eval_every,
       "evaluate every this many steps, 0 = only at the end",
+      NonNegative());
+    v("checkpoint_every",
+      checkpoint_every,
+      "write checkpoints/last.pt every this many steps, 0 = only at evaluations and the end",
       NonNegative());
     v("log_every", log_every, "log every this many steps", Positive());
     v("nan_policy",

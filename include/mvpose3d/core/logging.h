@@ -12,7 +12,11 @@ namespace mvpose3d {
 // Sets up the default logger for the console. `level` is one of trace, debug, info, warn, error.
 void init_console_logging(const std::string& level = "info");
 
-// Adds a file sink so that everything logged from now on also goes to `log_file`.
+// Adds a file sink so that everything logged from now on also goes to `log_file` (once: adding
+// the same file again changes nothing).
 void add_log_file(const std::filesystem::path& log_file);
+
+// Stops logging to `log_file` (a run of a sweep is over; the next one has its own log).
+void remove_log_file(const std::filesystem::path& log_file);
 
 }  // namespace mvpose3d

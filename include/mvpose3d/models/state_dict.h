@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -21,6 +22,11 @@
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
+
+namespace torch::serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace torch::serialize
 
 namespace mvpose3d::models {
 
@@ -55,18 +61,27 @@ struct CheckpointInfo {
   std::map<std::string, std::string> metadata;
 };
 
-// Writes `module`'s state to `file` (atomically: a temporary file renamed into place).
+// Writes more keys into a checkpoint's archive (the trainer's optimiser and progress), or reads
+// them back; the keys above are reserved.
+using ArchiveWriter = std::function<void(torch::serialize::OutputArchive&)>;
+using ArchiveReader = std::function<void(torch::serialize::InputArchive&)>;
+
+// Writes `module`'s state (and whatever `write_extra` adds) to `file` atomically: a temporary
+// file renamed into place, so a crash mid-write leaves the previous file intact.
 void save_checkpoint(const torch::nn::Module& module,
                      const std::filesystem::path& file,
                      const std::string& architecture,
-                     const std::map<std::string, std::string>& metadata = {});
+                     const std::map<std::string, std::string>& metadata = {},
+                     const ArchiveWriter& write_extra = {});
 
 // Reads `file` into `module`. Throws Error when the file is not an mvpose3d checkpoint, its version
 // is newer than kCheckpointVersion, or its state does not fit the module; the message names the
 // file, the first mismatching key, and both architectures when they differ.
+// `read_extra` runs after the state was checked and loaded.
 CheckpointInfo load_checkpoint(torch::nn::Module& module,
                                const std::filesystem::path& file,
-                               const std::string& architecture = "");
+                               const std::string& architecture = "",
+                               const ArchiveReader& read_extra = {});
 
 // Reads only the header of a checkpoint (no module needed).
 CheckpointInfo read_checkpoint_info(const std::filesystem::path& file);

@@ -3,19 +3,7 @@
 # Usage: data_cli_test.sh path/to/mvpose3d   (run from the source tree)
 set -u
 bin=$1
-dir=$(mktemp -d)
-out="$dir/stdout" err="$dir/stderr"
-trap 'rm -rf "$dir"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"; failures=$((failures + 1)); }
-expect() {
-  status=$1; shift
-  "$@" >"$out" 2>"$err"
-  rc=$?
-  [ "$rc" -eq "$status" ] || fail "exit status $rc, expected $status: $*"
-}
-has() { grep -qF -- "$2" "$1" || fail "'$2' not in $1"; }
+. tests/support/cli_checks.sh
 
 # A rig file written by `data rig` is a valid rig for the dataset.
 expect 0 "$bin" data rig --ring 6 --out "$dir/ring6.yaml"

@@ -1,0 +1,74 @@
+// Sweeps: one base config and a list (or a grid) of overrides, trained and evaluated in turn,
+// then compared in one table like the paper's ablation tables.
+//
+// Sweep file (YAML; every key is checked, unknown ones are errors naming file:line:col):
+//   name: synthetic_ablation          # run directories: <output_root>/<name>/<run name>/
+//   base: ../synthetic/base.yaml      # the config every run starts from (relative to this file)
+//   set: {train.steps: 600}           # overrides applied to every run (optional)
+//   runs:                             # a list of runs ...
+//     - {name: baseline, set: {model.fusion: none}}
+//     - {name: canonical, set: {model.fusion: canonical}}
+//   grid:                             # ... and/or the product of value lists (named key=value_...)
+//     model.fusion: [none, canonical]
+//   metrics: [mpjpe_mm, pa_mpjpe_mm]  # table columns per camera set (default [mpjpe_mm])
+//
+// A finished run (final_metrics.json) is skipped, an interrupted one resumed from its last
+// checkpoint, so re-running a sweep continues it. A failing run is reported and the others run.
+#pragma once
+
+#include "mvpose3d/eval/table.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mvpose3d::train {
+
+struct SweepRun {
+  std::string name;
+  std::vector<std::string> overrides;  // "key=VALUE" (sweep-wide ones first)
+};
+
+struct SweepSpec {
+  std::string name;
+  std::filesystem::path base;  // absolute or relative to the working directory
+  std::vector<SweepRun> runs;
+  std::vector<std::string> metrics{"mpjpe_mm"};
+};
+
+// Parses a sweep file; throws UsageError naming file:line:col and the key for every mistake.
+SweepSpec load_sweep(const std::filesystem::path& file);
+
+struct SweepRunResult {
+  std::string name;
+  std::filesystem::path run_dir;
+  std::string status;                     // "trained", "resumed", "skipped (finished)", "failed"
+  std::string error;                      // why it failed
+  std::map<std::string, double> metrics;  // final_metrics.json
+};
+
+struct SweepResult {
+  std::filesystem::path dir;  // <output_root>/<name>
+  std::vector<SweepRunResult> runs;
+  eval::Table table;
+  int failed() const;
+};
+
+struct SweepOptions {
+  std::vector<std::string> extra_overrides;  // applied to every run after the sweep's own
+  std::vector<std::string> only;             // run only these runs (all when empty)
+  std::vector<std::string> argv;             // for each run's env.txt
+};
+
+// Runs (or skips, or resumes) every run, then writes <dir>/sweep_results.{md,csv,tex}.
+SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+// The comparison table: one row per run, a column per (camera set, metric) in the order the runs
+// report them; failed runs show their status.
+eval::Table sweep_table(const SweepSpec& spec, const std::vector<SweepRunResult>& runs);
+
+// Numbers of a flat JSON object such as final_metrics.json ({"seen/mpjpe_mm": 41.2, ...}).
+std::map<std::string, double> read_flat_json_numbers(const std::string& text);
+
+}  // namespace mvpose3d::train

@@ -1,0 +1,102 @@
+// The training loop (detectron2's shape): before_train; for each step: run_step, after_step;
+// after_train — with logging, evaluation and checkpoints as hooks (hooks.h).
+//
+//   Trainer trainer(config, {.run_dir = dir});
+//   trainer.train();  // writes metrics.jsonl, checkpoints/{last,best}.pt, results.{md,csv,tex}
+//
+// Resuming (TrainerOptions::resume_from) restores the model, the optimiser, the step, the best
+// metric and the CPU random generator from checkpoints/last.pt; the learning rate and the data
+// order are functions of the step, so the next step's loss equals that of an uninterrupted run.
+#pragma once
+
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/data/loader.h"
+#include "mvpose3d/models/pose_net.h"
+#include "mvpose3d/train/checkpoint.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <torch/optim/optimizer.h>
+
+namespace mvpose3d::train {
+
+// What one optimiser step did.
+struct StepResult {
+  std::int64_t step = 0;  // 0-based index of this step
+  double learning_rate = 0;
+  double total_loss = 0;
+  std::map<std::string, double> terms;  // unweighted loss terms ("loss_2d", "loss_3d")
+  double grad_norm = 0;                 // global gradient norm before clipping
+  bool skipped = false;                 // the non-finite guard skipped the update
+  std::int64_t samples = 0;
+  double seconds = 0;  // wall time of the step, data wait included
+};
+
+class Trainer;
+
+// Extension points of the loop. A hook stops the run with Trainer::request_stop.
+class Hook {
+ public:
+  virtual ~Hook() = default;
+  virtual void before_train(Trainer& trainer) {}
+  virtual void after_step(Trainer& trainer, const StepResult& result) {}
+  virtual void after_train(Trainer& trainer) {}
+};
+
+struct TrainerOptions {
+  std::filesystem::path run_dir;       // existing run directory (config.resolved.yaml, log)
+  std::filesystem::path resume_from;   // a training checkpoint to continue from, or empty
+  std::filesystem::path init_weights;  // fine-tuning: model weights only, or empty
+  bool default_hooks = true;           // logging, evaluation and checkpoint hooks
+  std::optional<bool> progress_bar;    // default: when stderr is a terminal
+};
+
+class Trainer {
+ public:
+  Trainer(RunConfig config, TrainerOptions options);
+  ~Trainer();
+
+  // Runs the remaining steps; after_train hooks run even when a step throws (then it rethrows).
+  void train();
+  void add_hook(std::unique_ptr<Hook> hook);
+  // Ends the run after the current step, logging `reason`.
+  void request_stop(const std::string& reason);
+
+  const RunConfig& config() const { return config_; }
+  const TrainerOptions& options() const { return options_; }
+  models::MultiViewPoseNet& model() { return model_; }
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  TrainingProgress& progress() { return progress_; }
+  const std::filesystem::path& run_dir() const { return options_.run_dir; }
+  const at::Device& device() const { return device_; }
+  // Whether a step threw (after_train hooks then neither evaluate nor save).
+  bool failed() const { return failed_; }
+  // Appends one JSON object (a line) to <run_dir>/metrics.jsonl.
+  void append_metrics(const std::string& json_object);
+
+  // One step on `batch` (exposed for tests): forward, losses, backward, guard, clip, update.
+  StepResult run_step(const MultiviewBatch& batch);
+
+ private:
+  void prepare_metrics_file();
+
+  RunConfig config_;
+  TrainerOptions options_;
+  at::Device device_;
+  models::MultiViewPoseNet model_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<at::Tensor> parameters_;
+  TrainingProgress progress_;
+  std::vector<std::unique_ptr<Hook>> hooks_;
+  std::string stop_reason_;
+  int consecutive_skips_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace mvpose3d::train

@@ -1,0 +1,97 @@
+#include "mvpose3d/train/checkpoint.h"
+
+#include "mvpose3d/core/error.h"
+
+#include <mutex>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
+#include <torch/serialize/archive.h>
+
+namespace mvpose3d::train {
+
+namespace {
+
+// Keys of the training state, next to the model checkpoint's own.
+constexpr const char* kOptimizerKey = "trainer.optimizer";
+constexpr const char* kStepKey = "trainer.step";
+constexpr const char* kBestMetricKey = "trainer.best_metric";
+constexpr const char* kBestStepKey = "trainer.best_step";
+constexpr const char* kSkippedKey = "trainer.skipped_steps";
+constexpr const char* kRngKey = "trainer.cpu_rng_state";
+
+c10::IValue read_key(torch::serialize::InputArchive& archive,
+                     const char* key,
+                     const std::filesystem::path& file) {
+  c10::IValue value;
+  MVPOSE3D_CHECK(archive.try_read(key, value),
+                 "checkpoint '{}' has no '{}': it holds model weights only, not a training state "
+                 "(use it with `mvpose3d eval` or as model weights, not to resume)",
+                 file.string(),
+                 key);
+  return value;
+}
+
+}  // namespace
+
+void save_training_checkpoint(const std::filesystem::path& file,
+                              const models::MultiViewPoseNet& net,
+                              const torch::optim::Optimizer& optimizer,
+                              const TrainingProgress& progress,
+                              const std::map<std::string, std::string>& metadata) {
+  auto metadata_with_step = metadata;
+  metadata_with_step["step"] = std::to_string(progress.step);
+  auto generator = at::detail::getDefaultCPUGenerator();
+  at::Tensor rng_state;
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    rng_state = generator.get_state();
+  }
+  models::save_checkpoint(
+      *net, file, net->architecture(), metadata_with_step, [&](torch::serialize::OutputArchive& a) {
+        torch::serialize::OutputArchive optimizer_archive;
+        optimizer.save(optimizer_archive);
+        a.write(kOptimizerKey, optimizer_archive);
+        a.write(kStepKey, c10::IValue(progress.step));
+        a.write(kBestMetricKey, c10::IValue(progress.best_metric));
+        a.write(kBestStepKey, c10::IValue(progress.best_step));
+        a.write(kSkippedKey, c10::IValue(progress.skipped_steps));
+        a.write(kRngKey, rng_state);
+      });
+}
+
+TrainingProgress load_training_checkpoint(const std::filesystem::path& file,
+                                          models::MultiViewPoseNet& net,
+                                          torch::optim::Optimizer* optimizer) {
+  TrainingProgress progress;
+  models::load_checkpoint(*net, file, net->architecture(), [&](torch::serialize::InputArchive& a) {
+    if (optimizer == nullptr) return;
+    progress.step = read_key(a, kStepKey, file).toInt();
+    progress.best_metric = read_key(a, kBestMetricKey, file).toDouble();
+    progress.best_step = read_key(a, kBestStepKey, file).toInt();
+    progress.skipped_steps = read_key(a, kSkippedKey, file).toInt();
+    torch::serialize::InputArchive optimizer_archive;
+    MVPOSE3D_CHECK(a.try_read(kOptimizerKey, optimizer_archive),
+                   "checkpoint '{}' has no optimiser state",
+                   file.string());
+    try {
+      optimizer->load(optimizer_archive);
+    } catch (const c10::Error& e) {
+      throw Error(
+          fmt::format("checkpoint '{}': the optimiser state does not fit this "
+                      "optimiser (was train.optimizer.type changed?): {}",
+                      file.string(),
+                      e.what_without_backtrace()));
+    }
+    at::Tensor rng_state;
+    MVPOSE3D_CHECK(a.try_read(kRngKey, rng_state),
+                   "checkpoint '{}' has no random generator state",
+                   file.string());
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(rng_state);
+  });
+  return progress;
+}
+
+}  // namespace mvpose3d::train

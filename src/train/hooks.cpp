@@ -1,0 +1,263 @@
+#include "mvpose3d/train/hooks.h"
+
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/data/dataset_factory.h"
+#include "mvpose3d/eval/pose_evaluator.h"
+#include "mvpose3d/eval/run_evaluation.h"
+
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+namespace mvpose3d::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+  const auto s = static_cast<long>(seconds + 0.5);
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+                   : fmt::format("{:02}:{:02}", s / 60, s % 60);
+}
+
+// A JSON number (no NaN/Inf in JSON: those become null).
+std::string json_number(double x) {
+  return std::isfinite(x) ? fmt::format("{:.7g}", x) : "null";
+}
+
+// {"a": 1, "b": 2} without the braces, from a flat JSON object's text.
+std::string json_members(const std::string& object) {
+  const auto open = object.find('{'), close = object.rfind('}');
+  MVPOSE3D_CHECK(open != std::string::npos && close != std::string::npos && open < close,
+                 "not a JSON object: {}",
+                 object);
+  return object.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
+
+std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir) {
+  return run_dir / "checkpoints" / "last.pt";
+}
+std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir) {
+  return run_dir / "checkpoints" / "best.pt";
+}
+std::filesystem::path final_metrics_path(const std::filesystem::path& run_dir) {
+  return run_dir / "final_metrics.json";
+}
+
+// --- LoggingHook ------------------------------------------------------------------------------
+
+void LoggingHook::before_train(Trainer& trainer) {
+  run_start_ = window_start_ = Clock::now();
+  first_step_ = trainer.progress().step;
+  spdlog::info("training {} steps of {} samples on {} ({} parameters), from step {}",
+               trainer.config().train.steps,
+               trainer.config().train.batch_size,
+               trainer.device().str(),
+               models::model_size(*trainer.model()).parameters,
+               first_step_);
+}
+
+void LoggingHook::after_step(Trainer& trainer, const StepResult& result) {
+  ++window_steps_;
+  window_samples_ += result.samples;
+  if (!result.skipped) {
+    window_loss_ += result.total_loss;
+    for (const auto& [name, value] : result.terms) window_terms_[name] += value;
+    smoothed_loss_ =
+        smoothed_loss_ == 0 ? result.total_loss : 0.9 * smoothed_loss_ + 0.1 * result.total_loss;
+  }
+  if (progress_bar_) draw_bar(trainer, result);
+  const std::int64_t done = trainer.progress().step;
+  const bool last = done == trainer.config().train.steps;
+  if (done % trainer.config().train.log_every != 0 && !last) return;
+
+  const double elapsed = seconds_since(window_start_);
+  const double rate = static_cast<double>(window_samples_) / std::max(elapsed, 1e-9);
+  const double n = std::max(1, window_steps_);
+  std::string json = fmt::format("{{\"step\": {}, \"kind\": \"train\", \"lr\": {}, \"loss\": {}",
+                                 done,
+                                 json_number(result.learning_rate),
+                                 json_number(window_loss_ / n));
+  std::string terms;
+  for (const auto& [name, sum] : window_terms_) {
+    json += fmt::format(", \"{}\": {}", name, json_number(sum / n));
+    terms += fmt::format(" {} {:.4g}", name, sum / n);
+  }
+  json += fmt::format(", \"samples_per_s\": {}, \"skipped_steps\": {}, \"time_s\": {}}}",
+                      json_number(rate),
+                      trainer.progress().skipped_steps,
+                      json_number(seconds_since(run_start_)));
+  trainer.append_metrics(json);
+  if (progress_bar_) std::fputs("\n", stderr);
+  spdlog::info("step {}/{} loss {:.4g}{} lr {:.3g} {:.1f} samples/s",
+               done,
+               trainer.config().train.steps,
+               window_loss_ / n,
+               terms,
+               result.learning_rate,
+               rate);
+  window_start_ = Clock::now();
+  window_steps_ = 0;
+  window_samples_ = 0;
+  window_loss_ = 0;
+  window_terms_.clear();
+}
+
+void LoggingHook::draw_bar(Trainer& trainer, const StepResult& result) {
+  const std::int64_t done = trainer.progress().step, total = trainer.config().train.steps;
+  const double elapsed = seconds_since(run_start_);
+  const double per_step =
+      elapsed / static_cast<double>(std::max<std::int64_t>(1, done - first_step_));
+  const double eta = per_step * static_cast<double>(total - done);
+  const int width = 24;
+  const int filled = static_cast<int>(width * done / std::max<std::int64_t>(1, total));
+  std::fprintf(stderr,
+               "\r[%s%s] %lld/%lld loss %.4g lr %.2g %.1f samples/s ETA %s   ",
+               std::string(static_cast<std::size_t>(filled), '#').c_str(),
+               std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+               static_cast<long long>(done),
+               static_cast<long long>(total),
+               smoothed_loss_,
+               result.learning_rate,
+               static_cast<double>(result.samples) / std::max(result.seconds, 1e-9),
+               format_duration(eta).c_str());
+  std::fflush(stderr);
+}
+
+void LoggingHook::after_train(Trainer& trainer) {
+  if (progress_bar_) std::fputs("\n", stderr);
+  spdlog::info(
+      "trained to step {} in {}{}",
+      trainer.progress().step,
+      format_duration(seconds_since(run_start_)),
+      trainer.progress().skipped_steps > 0
+          ? fmt::format(" ({} steps skipped as non-finite)", trainer.progress().skipped_steps)
+          : "");
+}
+
+// --- EvalHook ---------------------------------------------------------------------------------
+
+void EvalHook::before_train(Trainer& trainer) {
+  sets_ = make_eval_datasets(trainer.config());
+}
+
+void EvalHook::after_step(Trainer& trainer, const StepResult&) {
+  const int every = trainer.config().train.eval_every;
+  const std::int64_t step = trainer.progress().step;
+  if (every > 0 && step % every == 0 && step < trainer.config().train.steps) {
+    evaluate(trainer, /*final=*/false);
+  }
+}
+
+void EvalHook::after_train(Trainer& trainer) {
+  // A run stopped early (request_stop) is not finished: it can be resumed, so no final tables.
+  if (!trainer.failed() && trainer.progress().step >= trainer.config().train.steps) {
+    evaluate(trainer, /*final=*/true);
+  }
+}
+
+std::vector<NamedDataset> make_eval_datasets(const RunConfig& config) {
+  std::vector<NamedDataset> sets;
+  for (const std::string& name : config.eval.camera_sets) {
+    sets.push_back({name, make_dataset(config.data, config.seed, "test", name)});
+  }
+  return sets;
+}
+
+eval::EvalSummary evaluate_model(models::MultiViewPoseNet& net,
+                                 const RunConfig& config,
+                                 const at::Device& device,
+                                 const std::vector<NamedDataset>& sets,
+                                 bool keep_predictions) {
+  MVPOSE3D_CHECK(!sets.empty(), "evaluate_model: no camera set to evaluate");
+  eval::EvaluatorOptions options =
+      eval::evaluator_options_for(*sets.front().dataset, config.data.type);
+  options.procrustes = config.eval.procrustes;
+  options.keep_predictions = keep_predictions;
+  eval::PoseEvaluator evaluator(options);
+  eval::EvaluationRunOptions run;
+  run.batch_size = config.train.batch_size;
+  run.workers = config.data.workers;
+  run.device = device;
+  run.max_samples = config.eval.samples;
+  for (const auto& set : sets) {
+    eval::run_evaluation(net, set.dataset, set.name, run, evaluator);
+  }
+  return evaluator.evaluate();
+}
+
+void EvalHook::evaluate(Trainer& trainer, bool final) {
+  const RunConfig& config = trainer.config();
+  const eval::EvalSummary summary = evaluate_model(
+      trainer.model(), config, trainer.device(), sets_, final && config.eval.save_predictions);
+  const std::int64_t step = trainer.progress().step;
+  spdlog::info("evaluation at step {}:\n{}", step, summary.brief_report());
+  trainer.append_metrics(fmt::format(
+      "{{\"step\": {}, \"kind\": \"eval\", {}}}", step, json_members(summary.to_json())));
+
+  // Model selection on the first camera set (the seen cameras in every shipped config).
+  const double metric = summary.overall(sets_.front().name).mpjpe_mm;
+  TrainingProgress& progress = trainer.progress();
+  if (std::isfinite(metric) && metric < progress.best_metric) {
+    progress.best_metric = metric;
+    progress.best_step = step;
+  }
+  if (final) {
+    summary.write(trainer.run_dir(), "results");
+    write_file_atomic(final_metrics_path(trainer.run_dir()),
+                      fmt::format("{{\"step\": {}, \"best_step\": {}, {}}}\n",
+                                  step,
+                                  progress.best_step,
+                                  json_members(summary.to_json())));
+    spdlog::info("results in {}", (trainer.run_dir() / "results.md").string());
+  }
+}
+
+// --- CheckpointHook ---------------------------------------------------------------------------
+
+void CheckpointHook::save(Trainer& trainer, const char* name) {
+  const auto file = trainer.run_dir() / "checkpoints" / fmt::format("{}.pt", name);
+  save_training_checkpoint(file,
+                           trainer.model(),
+                           trainer.optimizer(),
+                           trainer.progress(),
+                           {{"config_name", trainer.config().name}});
+}
+
+void CheckpointHook::after_step(Trainer& trainer, const StepResult&) {
+  const TrainConfig& tc = trainer.config().train;
+  const std::int64_t step = trainer.progress().step;
+  if (step == tc.steps) return;  // after_train saves the end of the run
+  const bool periodic = tc.checkpoint_every > 0 && step % tc.checkpoint_every == 0;
+  const bool evaluated = tc.eval_every > 0 && step % tc.eval_every == 0;
+  if (periodic || evaluated) save(trainer, "last");
+  if (trainer.progress().best_step == step) save(trainer, "best");
+}
+
+void CheckpointHook::after_train(Trainer& trainer) {
+  if (trainer.failed()) return;
+  save(trainer, "last");
+  if (trainer.progress().best_step == trainer.progress().step) save(trainer, "best");
+}
+
+std::vector<std::unique_ptr<Hook>> make_default_hooks(const Trainer& trainer) {
+  const bool bar = trainer.options().progress_bar.value_or(::isatty(STDERR_FILENO) != 0);
+  std::vector<std::unique_ptr<Hook>> hooks;
+  hooks.push_back(std::make_unique<LoggingHook>(bar));
+  hooks.push_back(std::make_unique<EvalHook>());
+  hooks.push_back(std::make_unique<CheckpointHook>());
+  return hooks;
+}
+
+}  // namespace mvpose3d::train

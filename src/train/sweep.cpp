@@ -1,0 +1,280 @@
+#include "mvpose3d/train/sweep.h"
+
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/train/hooks.h"
+#include "mvpose3d/train/run.h"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+namespace mvpose3d::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string where(const fs::path& file, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return fmt::format("{}:{}:{}", file.string(), mark.line + 1, mark.column + 1);
+}
+
+[[noreturn]] void fail(const fs::path& file, const YAML::Node& node, const std::string& what) {
+  throw UsageError(fmt::format("{}: {}", where(file, node), what));
+}
+
+std::string scalar(const fs::path& file, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) fail(file, node, key + ": expected a string");
+  return node.Scalar();
+}
+
+// A YAML value as the VALUE of a "key=VALUE" override (flow style for lists and maps).
+std::string override_value(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar();
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
+std::vector<std::string> overrides_of(const fs::path& file, const YAML::Node& node) {
+  if (!node.IsMap()) fail(file, node, "set: expected a map of dotted keys to values");
+  std::vector<std::string> out;
+  for (const auto& kv : node) {
+    out.push_back(scalar(file, kv.first, "set") + "=" + override_value(kv.second));
+  }
+  return out;
+}
+
+// Safe in a directory name: letters, digits, '.', '-', '_', '='; anything else becomes '-'.
+std::string directory_name(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_' &&
+        c != '=')
+      c = '-';
+  }
+  return name;
+}
+
+void add_grid(const fs::path& file,
+              const YAML::Node& grid,
+              SweepSpec& spec,
+              const std::vector<std::string>& common) {
+  if (!grid.IsMap() || grid.size() == 0) fail(file, grid, "grid: expected a map of keys to lists");
+  std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
+  for (const auto& kv : grid) {
+    const std::string key = scalar(file, kv.first, "grid");
+    if (!kv.second.IsSequence() || kv.second.size() == 0) {
+      fail(file, kv.second, "grid." + key + ": expected a non-empty list of values");
+    }
+    std::vector<YAML::Node> values(kv.second.begin(), kv.second.end());
+    axes.emplace_back(key, values);
+  }
+  std::vector<std::size_t> index(axes.size(), 0);
+  while (true) {
+    SweepRun run;
+    run.overrides = common;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      const std::string& key = axes[a].first;
+      const std::string value = override_value(axes[a].second[index[a]]);
+      run.overrides.push_back(key + "=" + value);
+      const std::string tail = key.substr(key.rfind('.') + 1);
+      run.name += (run.name.empty() ? "" : "_") + tail + "=" + value;
+    }
+    run.name = directory_name(run.name);
+    spec.runs.push_back(run);
+    std::size_t a = 0;
+    while (a < axes.size() && ++index[a] == axes[a].second.size()) index[a++] = 0;
+    if (a == axes.size()) break;
+  }
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const fs::path& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw UsageError(fmt::format("{}: cannot read the sweep file", file.string()));
+  } catch (const YAML::Exception& e) {
+    throw UsageError(fmt::format(
+        "{}:{}:{}: malformed YAML: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  if (!root.IsMap()) throw UsageError(file.string() + ": a sweep file is a YAML map");
+  static const std::set<std::string> kKeys{"name", "base", "set", "runs", "grid", "metrics"};
+  for (const auto& kv : root) {
+    const std::string key = kv.first.Scalar();
+    if (!kKeys.count(key)) {
+      fail(file,
+           kv.first,
+           "unknown key '" + key + "' (known: name, base, set, runs, grid, metrics)");
+    }
+  }
+  SweepSpec spec;
+  spec.name = root["name"] ? scalar(file, root["name"], "name") : file.stem().string();
+  spec.name = directory_name(spec.name);
+  if (!root["base"]) throw UsageError(file.string() + ": 'base' (the base config file) is missing");
+  spec.base = file.parent_path() / scalar(file, root["base"], "base");
+  if (!fs::exists(spec.base)) {
+    fail(file, root["base"], "base: no such config file " + spec.base.string());
+  }
+  const std::vector<std::string> common =
+      root["set"] ? overrides_of(file, root["set"]) : std::vector<std::string>{};
+  if (root["runs"]) {
+    const YAML::Node runs = root["runs"];
+    if (!runs.IsSequence()) fail(file, runs, "runs: expected a list of {name, set}");
+    for (const auto& item : runs) {
+      if (!item.IsMap() || !item["name"]) fail(file, item, "runs: each run needs a 'name'");
+      for (const auto& kv : item) {
+        if (kv.first.Scalar() != "name" && kv.first.Scalar() != "set") {
+          fail(file, kv.first, "runs: unknown key '" + kv.first.Scalar() + "' (known: name, set)");
+        }
+      }
+      SweepRun run;
+      run.name = directory_name(scalar(file, item["name"], "runs.name"));
+      run.overrides = common;
+      if (item["set"]) {
+        for (auto& o : overrides_of(file, item["set"])) run.overrides.push_back(o);
+      }
+      spec.runs.push_back(run);
+    }
+  }
+  if (root["grid"]) add_grid(file, root["grid"], spec, common);
+  if (spec.runs.empty())
+    throw UsageError(file.string() + ": the sweep has no runs (add runs or grid)");
+  std::set<std::string> names;
+  for (const auto& run : spec.runs) {
+    if (!names.insert(run.name).second) {
+      throw UsageError(fmt::format("{}: two runs are named '{}'", file.string(), run.name));
+    }
+  }
+  if (root["metrics"]) {
+    spec.metrics.clear();
+    const YAML::Node m = root["metrics"];
+    if (!m.IsSequence() || m.size() == 0) fail(file, m, "metrics: expected a non-empty list");
+    for (const auto& item : m) spec.metrics.push_back(scalar(file, item, "metrics"));
+  }
+  return spec;
+}
+
+std::map<std::string, double> read_flat_json_numbers(const std::string& text) {
+  std::map<std::string, double> out;
+  static const std::regex kPair(R"re("([^"]+)"\s*:\s*(-?[0-9][0-9.eE+\-]*))re");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kPair);
+       it != std::sregex_iterator();
+       ++it) {
+    out[(*it)[1].str()] = std::stod((*it)[2].str());
+  }
+  return out;
+}
+
+int SweepResult::failed() const {
+  return static_cast<int>(std::count_if(
+      runs.begin(), runs.end(), [](const SweepRunResult& r) { return r.status == "failed"; }));
+}
+
+eval::Table sweep_table(const SweepSpec& spec, const std::vector<SweepRunResult>& runs) {
+  // Columns: every "<camera set>/<metric>" some run reported, camera sets in first-seen order.
+  std::vector<std::string> sets;
+  for (const auto& run : runs) {
+    for (const auto& [key, value] : run.metrics) {
+      const auto slash = key.find('/');
+      if (slash == std::string::npos) continue;
+      const std::string set = key.substr(0, slash);
+      if (std::find(sets.begin(), sets.end(), set) == sets.end()) sets.push_back(set);
+    }
+  }
+  // "seen" first, then the others alphabetically (a stable, readable order).
+  std::stable_sort(sets.begin(), sets.end(), [](const std::string& a, const std::string& b) {
+    return (a == "seen") > (b == "seen");
+  });
+  eval::Table table;
+  table.title =
+      fmt::format("Sweep {}: {} per camera set (mm)", spec.name, fmt::join(spec.metrics, ", "));
+  table.header.push_back("run");
+  std::vector<std::string> keys;
+  for (const auto& set : sets) {
+    for (const auto& metric : spec.metrics) {
+      if (std::none_of(runs.begin(), runs.end(), [&](const SweepRunResult& r) {
+            return r.metrics.count(set + "/" + metric) > 0;
+          }))
+        continue;
+      keys.push_back(set + "/" + metric);
+      table.header.push_back(set + " " + metric);
+    }
+  }
+  table.header.push_back("status");
+  for (const auto& run : runs) {
+    std::vector<std::string> row{run.name};
+    for (const auto& key : keys) {
+      const auto it = run.metrics.find(key);
+      row.push_back(it == run.metrics.end() ? "-" : fmt::format("{:.1f}", it->second));
+    }
+    row.push_back(run.status);
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
+  SweepResult result;
+  for (const auto& only : options.only) {
+    if (std::none_of(spec.runs.begin(), spec.runs.end(), [&](const SweepRun& r) {
+          return r.name == only;
+        })) {
+      throw UsageError(fmt::format("sweep {}: no run named '{}'", spec.name, only));
+    }
+  }
+  for (const SweepRun& run : spec.runs) {
+    if (!options.only.empty() &&
+        std::find(options.only.begin(), options.only.end(), run.name) == options.only.end()) {
+      continue;
+    }
+    SweepRunResult r;
+    r.name = run.name;
+    try {
+      std::vector<std::string> overrides = run.overrides;
+      overrides.insert(
+          overrides.end(), options.extra_overrides.begin(), options.extra_overrides.end());
+      overrides.push_back("name=" + run.name);
+      const LoadedConfig loaded = load_config_with_origins(spec.base, overrides);
+      result.dir = fs::path(loaded.config.output_root) / spec.name;
+      r.run_dir = result.dir / run.name;
+      const RunState state = run_state(r.run_dir);
+      if (state == RunState::kFinished) {
+        r.status = "skipped (finished)";
+        spdlog::info("sweep {}: {} is finished, skipped", spec.name, run.name);
+      } else {
+        spdlog::info("sweep {}: {} {} in {}",
+                     spec.name,
+                     state == RunState::kResumable ? "resuming" : "training",
+                     run.name,
+                     r.run_dir.string());
+        prepare_run_dir(loaded.config, r.run_dir, options.argv);
+        run_training(loaded.config, r.run_dir, {.resume = state == RunState::kResumable});
+        r.status = state == RunState::kResumable ? "resumed" : "trained";
+      }
+      r.metrics = read_flat_json_numbers(read_text_file(final_metrics_path(r.run_dir)));
+    } catch (const std::exception& e) {
+      r.status = "failed";
+      r.error = e.what();
+      spdlog::error("sweep {}: run {} failed: {}", spec.name, run.name, e.what());
+    }
+    result.runs.push_back(r);
+  }
+  result.table = sweep_table(spec, result.runs);
+  if (!result.dir.empty()) {
+    write_file_atomic(result.dir / "sweep_results.md", result.table.to_markdown());
+    write_file_atomic(result.dir / "sweep_results.csv", result.table.to_csv());
+    write_file_atomic(result.dir / "sweep_results.tex", result.table.to_latex());
+  }
+  return result;
+}
+
+}  // namespace mvpose3d::train

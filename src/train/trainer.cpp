@@ -1,0 +1,188 @@
+#include "mvpose3d/train/trainer.h"
+
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/data/dataset_factory.h"
+#include "mvpose3d/eval/model_inputs.h"
+#include "mvpose3d/train/hooks.h"
+#include "mvpose3d/train/losses.h"
+#include "mvpose3d/train/optimizer_factory.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+#include <torch/nn/utils/clip_grad.h>
+
+namespace mvpose3d::train {
+
+namespace {
+
+// Consecutive non-finite steps after which the run stops even with nan_policy: skip (the model
+// or the data is broken, not one unlucky batch).
+constexpr int kMaxConsecutiveSkips = 20;
+
+at::Device pick_device() {
+  return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+}
+
+// The step recorded in one metrics.jsonl line ({"step": N, ...}), or -1.
+std::int64_t step_of_json_line(const std::string& line) {
+  const auto key = line.find("\"step\":");
+  if (key == std::string::npos) return -1;
+  try {
+    return std::stoll(line.substr(key + 7));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+Trainer::Trainer(RunConfig config, TrainerOptions options)
+    : config_(std::move(config)), options_(std::move(options)), device_(pick_device()) {
+  MVPOSE3D_CHECK(!options_.run_dir.empty(), "Trainer: no run directory");
+  MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
+                 "Trainer: resume and fine-tune weights are exclusive");
+  if (config_.threads > 0) at::set_num_threads(config_.threads);
+  // The initial weights are a function of the seed: a run is reproducible from its config.
+  at::manual_seed(static_cast<std::uint64_t>(config_.seed));
+  model_ = models::make_model(config_);
+  model_->to(device_);
+  parameters_ = model_->parameters();
+  optimizer_ = make_optimizer(config_.train.optimizer, parameters_);
+  if (!options_.resume_from.empty()) {
+    progress_ = load_training_checkpoint(options_.resume_from, model_, optimizer_.get());
+    spdlog::info("resumed from {} at step {}", options_.resume_from.string(), progress_.step);
+  } else if (!options_.init_weights.empty()) {
+    load_training_checkpoint(options_.init_weights, model_, nullptr);
+    spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
+  }
+  if (options_.default_hooks) {
+    for (auto& hook : make_default_hooks(*this)) add_hook(std::move(hook));
+  }
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::add_hook(std::unique_ptr<Hook> hook) {
+  hooks_.push_back(std::move(hook));
+}
+
+void Trainer::request_stop(const std::string& reason) {
+  if (stop_reason_.empty()) stop_reason_ = reason;
+}
+
+void Trainer::append_metrics(const std::string& json_object) {
+  std::ofstream out(options_.run_dir / "metrics.jsonl", std::ios::app);
+  out << json_object << '\n';
+  MVPOSE3D_CHECK(out.good(), "{}: cannot append", (options_.run_dir / "metrics.jsonl").string());
+}
+
+void Trainer::prepare_metrics_file() {
+  // A resumed run drops what the interrupted one logged after its last checkpoint, so the file
+  // reads as one uninterrupted run.
+  const auto file = options_.run_dir / "metrics.jsonl";
+  if (!std::filesystem::exists(file)) return;
+  std::istringstream in(read_text_file(file));
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && step_of_json_line(line) <= progress_.step) kept += line + '\n';
+  }
+  write_file_atomic(file, kept);
+}
+
+StepResult Trainer::run_step(const MultiviewBatch& batch) {
+  const TrainConfig& tc = config_.train;
+  StepResult r;
+  r.step = progress_.step;
+  r.samples = batch.size();
+  r.learning_rate = learning_rate_at(tc.schedule, tc.optimizer.lr, r.step, tc.steps);
+  set_learning_rate(*optimizer_, r.learning_rate);
+  model_->train();
+
+  const bool through_dlt = uses_3d_loss(tc.loss, r.step);
+  const models::PoseOutput out =
+      model_->forward(models::imagenet_normalize(batch.images),
+                      eval::camera_batch_from(batch),  // the evaluator feeds the same cameras
+                      through_dlt);
+  const LossTerms loss = compute_losses(out, batch, tc.loss, r.step);
+  r.total_loss = loss.total.item<double>();
+  for (const auto& [name, value] : loss.terms) r.terms[name] = value.item<double>();
+
+  optimizer_->zero_grad();
+  bool finite = std::isfinite(r.total_loss);
+  if (finite) {
+    loss.total.backward();
+    // max_norm = inf measures the norm without clipping.
+    const double max_norm =
+        tc.grad_clip_norm > 0 ? tc.grad_clip_norm : std::numeric_limits<double>::infinity();
+    r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    finite = std::isfinite(r.grad_norm);
+  }
+  if (!finite) {
+    optimizer_->zero_grad();
+    r.skipped = true;
+    ++progress_.skipped_steps;
+    ++consecutive_skips_;
+    const std::string what = fmt::format("step {}: non-finite {} (loss {}, gradient norm {})",
+                                         r.step,
+                                         std::isfinite(r.total_loss) ? "gradient" : "loss",
+                                         r.total_loss,
+                                         r.grad_norm);
+    if (tc.nan_policy == "stop") {
+      throw Error(what + "; stopping (train.nan_policy: stop). The last checkpoint is intact.");
+    }
+    MVPOSE3D_CHECK(consecutive_skips_ < kMaxConsecutiveSkips,
+                   "{}; {} steps in a row were non-finite, stopping: check the data and lower "
+                   "train.optimizer.lr or set train.grad_clip_norm",
+                   what,
+                   consecutive_skips_);
+    spdlog::warn("{}; the update is skipped (train.nan_policy: skip)", what);
+    return r;
+  }
+  consecutive_skips_ = 0;
+  optimizer_->step();
+  return r;
+}
+
+void Trainer::train() {
+  prepare_metrics_file();
+  for (auto& hook : hooks_) hook->before_train(*this);
+
+  LoaderOptions lo;
+  lo.batch_size = config_.train.batch_size;
+  lo.workers = config_.data.workers;
+  lo.prefetch = config_.data.prefetch;
+  lo.shuffle = true;
+  lo.drop_last = true;
+  lo.repeat = true;
+  lo.seed = static_cast<std::uint64_t>(config_.seed);
+  lo.start_batch = progress_.step;
+  std::exception_ptr error;
+  try {
+    MultiviewLoader loader(make_dataset(config_.data, config_.seed, "train"), lo);
+    while (progress_.step < config_.train.steps && stop_reason_.empty()) {
+      const auto start = std::chrono::steady_clock::now();
+      const MultiviewBatch batch = loader.next()->to(device_);
+      StepResult result = run_step(batch);
+      result.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++progress_.step;
+      for (auto& hook : hooks_) hook->after_step(*this, result);
+    }
+  } catch (...) {
+    error = std::current_exception();
+    failed_ = true;
+  }
+  if (!stop_reason_.empty()) spdlog::info("stopped at step {}: {}", progress_.step, stop_reason_);
+  for (auto& hook : hooks_) hook->after_train(*this);
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace mvpose3d::train

@@ -1,0 +1,37 @@
+// A tiny run configuration for the training tests: a width-8 ResNet-18 on 32 px crops of the
+// synthetic data, a few samples, no worker threads (fast and deterministic on two cores).
+#pragma once
+
+#include "mvpose3d/config/run_config.h"
+
+#include <string>
+
+#include "models/model_test_util.h"
+
+namespace mvpose3d::testing {
+
+inline RunConfig tiny_run_config(const std::string& fusion = "canonical") {
+  RunConfig c;
+  c.seed = 3;
+  c.threads = 1;
+  c.model = tiny_model_config(fusion);
+  c.data.crop_size_px = 32;
+  c.data.num_views = 3;
+  c.data.rig = (source_dir() / "configs/rigs/h36m.yaml").string();
+  c.data.workers = 0;
+  c.data.synthetic.samples_per_epoch = 16;
+  c.data.synthetic.test_samples = 4;
+  c.data.synthetic.background_shapes = 2;
+  c.train.steps = 4;
+  c.train.batch_size = 2;
+  c.train.optimizer.lr = 1e-3;
+  c.train.loss.weight_3d = 0.01;
+  c.train.eval_every = 0;
+  c.train.checkpoint_every = 0;
+  c.train.log_every = 1;
+  c.eval.camera_sets = {"seen"};
+  c.eval.samples = 2;
+  return c;
+}
+
+}  // namespace mvpose3d::testing

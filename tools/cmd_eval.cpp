@@ -1,0 +1,76 @@
+// mvpose3d eval --config FILE --checkpoint CKPT [--set KEY=VALUE ...] [--out DIR]
+//
+// Evaluates a checkpoint on the camera sets of eval.camera_sets (--set eval.camera_sets=[...] to
+// pick others) and writes the tables (results.md, .csv, .tex) and, with eval.save_predictions,
+// the predicted joints into DIR (default: a new run directory <output_root>/<name>-eval/<time>/).
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/config/run_start.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/train/checkpoint.h"
+#include "mvpose3d/train/hooks.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+
+#include "tools/commands.h"
+
+namespace mvpose3d::tools {
+
+namespace fs = std::filesystem;
+
+void add_eval_command(CLI::App& app) {
+  struct Options {
+    std::string config;
+    std::string checkpoint;
+    std::vector<std::string> overrides;
+    std::string out;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command =
+      app.add_subcommand("eval", "Evaluate a checkpoint: MPJPE tables in the paper's layout");
+  command
+      ->add_option(
+          "--config", o->config, "run config YAML (the model and data it was trained with)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--checkpoint", o->checkpoint, "checkpoint file (checkpoints/best.pt)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_option("--set", o->overrides, "override one key, e.g. --set eval.samples=200")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  command->add_option("--out", o->out, "output directory (default: a new run directory)")
+      ->type_name("DIR");
+
+  command->callback([o] {
+    LoadedConfig loaded = load_config_with_origins(o->config, o->overrides);
+    loaded.name += "-eval";
+    loaded.config.name = loaded.name;
+    const RunConfig& config = loaded.config;
+    // Check the datasets and the checkpoint before creating any output directory.
+    const auto sets = train::make_eval_datasets(config);
+    auto net = models::make_model(config);
+    train::load_training_checkpoint(o->checkpoint, net, nullptr);
+    const fs::path dir = o->out.empty() ? start_run(loaded, command_line()) : fs::path(o->out);
+    if (config.threads > 0) at::set_num_threads(config.threads);
+    const at::Device device =
+        torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    net->to(device);
+    spdlog::info("evaluating {} on {}", o->checkpoint, device.str());
+    const eval::EvalSummary summary =
+        train::evaluate_model(net, config, device, sets, config.eval.save_predictions);
+    summary.write(dir, "results");
+    std::fputs(summary.full_report().c_str(), stdout);
+    spdlog::info("tables in {}", (dir / "results.md").string());
+  });
+}
+
+}  // namespace mvpose3d::tools

@@ -1,0 +1,87 @@
+// mvpose3d train --config FILE [--set KEY=VALUE ...] [--run-dir DIR] [--weights CKPT]
+// mvpose3d train --resume RUN_DIR [--set KEY=VALUE ...]
+//
+// Trains the configured model in a new run directory (<output_root>/<name>/<timestamp>/, or
+// --run-dir), or continues an interrupted run from its checkpoints/last.pt with the run's own
+// config.resolved.yaml (--set may change it, e.g. train.steps to train longer).
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/config/run_start.h"
+#include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
+#include "mvpose3d/train/run.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tools/commands.h"
+
+namespace mvpose3d::tools {
+
+namespace fs = std::filesystem;
+
+void add_train_command(CLI::App& app) {
+  struct Options {
+    std::string config;
+    std::vector<std::string> overrides;
+    std::string resume;
+    std::string run_dir;
+    std::string weights;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("train", "Train a model from a config file");
+  command->add_option("--config", o->config, "run config YAML")->check(CLI::ExistingFile);
+  command->add_option("--set", o->overrides, "override one key, e.g. --set train.steps=2000")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  command->add_option("--resume", o->resume, "continue the run in RUN_DIR from its last checkpoint")
+      ->type_name("RUN_DIR");
+  command->add_option("--run-dir", o->run_dir, "run directory to create (default: timestamped)")
+      ->type_name("DIR");
+  command->add_option("--weights", o->weights, "start from these model weights (fine-tuning)")
+      ->type_name("CKPT")
+      ->check(CLI::ExistingFile);
+
+  command->callback([o] {
+    if (!o->resume.empty()) {
+      if (!o->config.empty() || !o->run_dir.empty() || !o->weights.empty()) {
+        throw UsageError("train: --resume takes the run's own config; use --set to change it");
+      }
+      const fs::path dir = o->resume;
+      const fs::path resolved = dir / "config.resolved.yaml";
+      if (!fs::exists(resolved)) {
+        throw UsageError("train --resume " + dir.string() +
+                         ": not a run directory (no config.resolved.yaml)");
+      }
+      const LoadedConfig loaded = load_config_with_origins(resolved, o->overrides);
+      if (!o->overrides.empty()) write_file_atomic(resolved, to_yaml(loaded.config));
+      if (train::run_state(dir) == train::RunState::kNew) {
+        throw UsageError("train --resume " + dir.string() +
+                         ": the run has no checkpoint yet; start it again instead");
+      }
+      train::run_training(loaded.config, dir, {.resume = true});
+      return;
+    }
+    if (o->config.empty()) throw UsageError("train: --config FILE or --resume RUN_DIR is required");
+    const LoadedConfig loaded = load_config_with_origins(o->config, o->overrides);
+    fs::path dir;
+    if (o->run_dir.empty()) {
+      dir = start_run(loaded, command_line());
+    } else {
+      dir = o->run_dir;
+      if (train::run_state(dir) != train::RunState::kNew) {
+        throw UsageError("train: " + dir.string() +
+                         " already holds a run; continue it with --resume, or pick another "
+                         "--run-dir");
+      }
+      train::prepare_run_dir(loaded.config, dir, command_line());
+    }
+    train::run_training(loaded.config, dir, {.resume = false, .init_weights = o->weights});
+  });
+}
+
+}  // namespace mvpose3d::tools
