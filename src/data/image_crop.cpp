@@ -131,23 +131,27 @@ Eigen::Vector4d projected_box(const Camera& camera, const at::Tensor& points_wor
   return {cu - half, cv - half, cu + half, cv + half};
 }
 
-void apply_color(at::Tensor& image, const ViewAugmentation& augmentation) {
+void apply_color(std::uint8_t* chw,
+                 std::int64_t pixels_per_channel,
+                 const ViewAugmentation& augmentation) {
   if (augmentation.gain == std::array<float, 3>{1, 1, 1} &&
       augmentation.offset == std::array<float, 3>{0, 0, 0}) {
     return;
   }
-  MVPOSE3D_CHECK(image.dim() == 3 && image.size(0) == 3 && image.scalar_type() == at::kByte &&
-                     image.is_contiguous(),
-                 "apply_color: expected a contiguous [3, H, W] uint8 image");
-  std::uint8_t* p = image.data_ptr<std::uint8_t>();
-  const std::int64_t plane = image.size(1) * image.size(2);
   for (std::size_t c = 0; c < 3; ++c) {
     const float g = augmentation.gain[c], o = augmentation.offset[c];
-    std::uint8_t* q = p + static_cast<std::int64_t>(c) * plane;
-    for (std::int64_t i = 0; i < plane; ++i) {
+    std::uint8_t* q = chw + static_cast<std::int64_t>(c) * pixels_per_channel;
+    for (std::int64_t i = 0; i < pixels_per_channel; ++i) {
       q[i] = static_cast<std::uint8_t>(std::clamp(g * q[i] + o + 0.5f, 0.0f, 255.0f));
     }
   }
+}
+
+void apply_color(at::Tensor& image, const ViewAugmentation& augmentation) {
+  MVPOSE3D_CHECK(image.dim() == 3 && image.size(0) == 3 && image.scalar_type() == at::kByte &&
+                     image.is_contiguous(),
+                 "apply_color: expected a contiguous [3, H, W] uint8 image");
+  apply_color(image.data_ptr<std::uint8_t>(), image.size(1) * image.size(2), augmentation);
 }
 
 void flip_sample(MultiviewSample& sample, const Skeleton& skeleton) {
@@ -167,7 +171,16 @@ void flip_sample(MultiviewSample& sample, const Skeleton& skeleton) {
     a.row(0) = -a.row(0);
     a(0, 2) += c.width() - 1;
   }
-  sample.images = sample.images.flip({3}).contiguous();
+  // Rows reversed into a new tensor with plain loops (no ATen op: see render_crop_into).
+  const at::Tensor source = sample.images.contiguous();
+  at::Tensor images = at::empty_like(source);
+  const std::uint8_t* from = source.data_ptr<std::uint8_t>();
+  std::uint8_t* to = images.data_ptr<std::uint8_t>();
+  const std::int64_t row = source.size(3), rows = source.numel() / row;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::reverse_copy(from + r * row, from + (r + 1) * row, to + r * row);
+  }
+  sample.images = images;
   at::Tensor world = sample.joints_world_mm.index_select(0, index).clone();
   world.select(1, 0).neg_();
   sample.joints_world_mm = world;

@@ -122,6 +122,16 @@ cv::Rect map_bounds(const cv::Mat& map_x, const cv::Mat& map_y) {
 
 at::Tensor render_crop(const ImageSource& source, const Camera& original, const CropPlan& plan) {
   const int size = plan.camera.width();
+  at::Tensor out = at::empty({3, size, size}, at::kByte);
+  render_crop_into(source, original, plan, out.data_ptr<std::uint8_t>());
+  return out;
+}
+
+void render_crop_into(const ImageSource& source,
+                      const Camera& original,
+                      const CropPlan& plan,
+                      std::uint8_t* chw) {
+  const int size = plan.camera.width();
   const int r =
       (!source.is_video() && is_jpeg(source.file)) ? reduction_for(plan_scale(original, plan)) : 1;
   // Decoded pixel (u_r, v_r) ↔ original pixel u = r·u_r + (r − 1)/2 (pixel centres). Every
@@ -175,9 +185,17 @@ at::Tensor render_crop(const ImageSource& source, const Camera& original, const 
               cv::BORDER_CONSTANT,
               cv::Scalar(0, 0, 0));
   }
-  cv::cvtColor(out, out, cv::COLOR_BGR2RGB);
-  const at::Tensor hwc = at::from_blob(out.data, {size, size, 3}, at::kByte);
-  return hwc.permute({2, 0, 1}).contiguous();
+  // BGR, interleaved → RGB planes.
+  const std::int64_t plane = static_cast<std::int64_t>(size) * size;
+  for (int y = 0; y < size; ++y) {
+    const std::uint8_t* bgr = out.ptr<std::uint8_t>(y);
+    for (int x = 0; x < size; ++x) {
+      const std::int64_t i = static_cast<std::int64_t>(y) * size + x;
+      chw[i] = bgr[3 * x + 2];
+      chw[plane + i] = bgr[3 * x + 1];
+      chw[2 * plane + i] = bgr[3 * x];
+    }
+  }
 }
 
 std::int64_t video_frame_count(const std::filesystem::path& file) {
@@ -194,13 +212,16 @@ std::int64_t video_frame_count(const std::filesystem::path& file) {
 
 #else  // !MVPOSE3D_OPENCV_ENABLED
 
-at::Tensor render_crop(const ImageSource& source, const Camera&, const CropPlan&) {
+void render_crop_into(const ImageSource& source, const Camera&, const CropPlan&, std::uint8_t*) {
   throw Error(
-      fmt::format("image file {}: this build has no OpenCV (MVPOSE3D_WITH_OPENCV) to "
-                  "decode images",
+      fmt::format("image file {}: this build has no OpenCV (MVPOSE3D_WITH_OPENCV) to decode images",
                   source.file.string()));
 }
 
+at::Tensor render_crop(const ImageSource& source, const Camera& original, const CropPlan& plan) {
+  render_crop_into(source, original, plan, nullptr);
+  return {};
+}
 std::int64_t video_frame_count(const std::filesystem::path& file) {
   throw Error(
       fmt::format("video file {}: this build has no OpenCV (MVPOSE3D_WITH_OPENCV)", file.string()));

@@ -61,7 +61,11 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
   const bool flip = rng.bernoulli(options_.augment.flip_prob) && augment;
 
   MultiviewSample s;
-  s.images = at::zeros({views, 3, size_px, size_px}, at::kByte);
+  // Plain memory operations on the images: ATen's parallel kernels would start its intra-op
+  // thread pool in loader threads (see render_crop_into).
+  s.images = at::empty({views, 3, size_px, size_px}, at::kByte);
+  std::uint8_t* pixels = s.images.data_ptr<std::uint8_t>();
+  const std::int64_t view_bytes = 3 * static_cast<std::int64_t>(size_px) * size_px;
   s.joints_world_mm = world;
   s.joints_2d_px = at::zeros({views, joints, 2}, at::kDouble);
   s.visibility = at::zeros({views, joints}, at::kFloat);
@@ -72,7 +76,9 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
   const at::Tensor labels_2d =
       have_2d ? labels.joints_2d_px.to(at::kDouble).contiguous() : at::Tensor();
   const at::Tensor cached = augment ? at::Tensor() : cached_images(index % num_frames());
-  if (cached.defined()) s.images = cached;
+  if (cached.defined()) {
+    std::memcpy(pixels, cached.data_ptr<std::uint8_t>(), static_cast<std::size_t>(cached.nbytes()));
+  }
   for (int v = 0; v < views; ++v) {
     const std::size_t vi = static_cast<std::size_t>(v);
     const ViewAugmentation va =
@@ -82,10 +88,12 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
     const Eigen::Vector4d box = present ? labels.boxes[vi] : projected_box(camera, world);
     const CropPlan plan =
         plan_crop(camera, box, size_px, options_.bbox_scale, options_.undistort, va);
-    if (present && !cached.defined()) {
-      at::Tensor image = render_crop(labels.images[vi], camera, plan);
-      apply_color(image, va);
-      s.images[v].copy_(image);
+    std::uint8_t* view_pixels = pixels + v * view_bytes;
+    if (!present) {
+      std::memset(view_pixels, 0, static_cast<std::size_t>(view_bytes));
+    } else if (!cached.defined()) {
+      render_crop_into(labels.images[vi], camera, plan, view_pixels);
+      apply_color(view_pixels, view_bytes / 3, va);
     }
     for (std::int64_t j = 0; j < joints; ++j) {
       const Eigen::Vector3d p(x[3 * j], x[3 * j + 1], x[3 * j + 2]);

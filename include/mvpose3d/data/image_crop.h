@@ -92,12 +92,22 @@ struct ImageSource {
 // image are black. Throws Error naming the file when it is missing or cannot be decoded, or when
 // the video has no such frame. Thread-safe.
 at::Tensor render_crop(const ImageSource& source, const Camera& original, const CropPlan& plan);
+// The same, written into `chw`, a [3, size, size] uint8 buffer (no ATen op: loader threads must
+// not start ATen's intra-op thread pool, which stalls them on a busy machine).
+void render_crop_into(const ImageSource& source,
+                      const Camera& original,
+                      const CropPlan& plan,
+                      std::uint8_t* chw);
 
 // Frames of a video (OpenCV's count); throws Error naming the file when it cannot be opened.
 std::int64_t video_frame_count(const std::filesystem::path& file);
 
 // Applies a view's colour augmentation in place to a [3, H, W] uint8 image.
 void apply_color(at::Tensor& image, const ViewAugmentation& augmentation);
+// The same on `pixels_per_channel` pixels of a [3, H, W] uint8 buffer.
+void apply_color(std::uint8_t* chw,
+                 std::int64_t pixels_per_channel,
+                 const ViewAugmentation& augmentation);
 
 // Mirrors a whole sample: every image flipped left-right, the world mirrored (x → −x), each camera
 // changed so that it sees the mirrored world in the flipped image (R' = F·R·M, t' = F·t,
