@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -82,6 +83,34 @@ struct Scene {
   at::Tensor proj, points3d, points2d;
 };
 
+// CPU seconds of the process (all threads). On a shared machine wall time also counts the time
+// other jobs hold the CPU, which inflates long calls more than short ones; CPU time does not.
+double process_cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct Timed {
+  double wall = 0;  // median wall seconds (median_seconds)
+  double cpu = 0;   // median process CPU seconds of the same calls
+};
+
+template <typename Fn>
+Timed time_calls(const at::Device& device, double min_seconds, Fn&& fn) {
+  std::vector<double> cpu;
+  Timed t;
+  t.wall = median_seconds(device, min_seconds, [&] {
+    const double start = process_cpu_seconds();
+    fn();
+    cpu.push_back(process_cpu_seconds() - start);
+  });
+  cpu.erase(cpu.begin());  // the warm-up call
+  std::sort(cpu.begin(), cpu.end());
+  t.cpu = cpu[cpu.size() / 2];
+  return t;
+}
+
 Scene make_scene(int64_t n, int views, double noise_px, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   Scene s;
@@ -146,8 +175,10 @@ void run_accuracy(const BenchDltOptions& o, std::ofstream& csv) {
 }
 
 void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstream& csv) {
+  // cpu_us_per_point: process CPU time per point (CPU device only; 0 on CUDA, where it would count
+  // the host waiting for the device).
   csv << "experiment,method,device,threads,views,points,pass,seconds,us_per_point,bytes_per_point,"
-         "gb_per_s\n";
+         "gb_per_s,cpu_us_per_point\n";
   // Minimum traffic of a fused forward pass in float32 (inputs read once, outputs written once,
   // shared matrices negligible): 8 V bytes of pixels, 12 of points and 1 status byte.
   const double fused_bytes = 8.0 * o.views + 12.0 + 1.0;
@@ -166,23 +197,23 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
         if ((m.prebuilt_svd || m.prebuilt_eigh) && pass != "forward") continue;
         if (pass == "forward_backward_cameras" && m.options.method != TriangulationMethod::kFused)
           continue;
-        double seconds = 0;
+        Timed timed;
         if (m.prebuilt_svd) {
           const auto a = at::randn({n, 2 * o.views, 4}, x.options());
-          seconds = median_seconds(device, o.min_seconds, [&] { (void)at::linalg_svd(a, false); });
+          timed = time_calls(device, o.min_seconds, [&] { (void)at::linalg_svd(a, false); });
         } else if (m.prebuilt_eigh) {
           const auto a = at::randn({n, 2 * o.views, 4}, x.options());
           const auto ata = at::matmul(a.transpose(1, 2), a);
           // cuSOLVER's batched eigh fails above about 32K matrices (kornia PR #3660): chunks of
           // 16K.
-          seconds = median_seconds(device, o.min_seconds, [&] {
+          timed = time_calls(device, o.min_seconds, [&] {
             for (int64_t start = 0; start < n; start += 16384) {
               (void)at::linalg_eigh(ata.narrow(0, start, std::min<int64_t>(16384, n - start)));
             }
           });
         } else if (pass == "forward") {
           at::NoGradGuard no_grad;
-          seconds = median_seconds(device, o.min_seconds, [&] {
+          timed = time_calls(device, o.min_seconds, [&] {
             TriangulateOptions options = m.options;
             if (options.sii_official) options.generator = at::detail::createCPUGenerator(o.seed);
             (void)ops::triangulate(x, p, {}, options);
@@ -190,15 +221,17 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
         } else {
           const auto xg = x.clone().requires_grad_(true);
           const auto pg = p.clone().requires_grad_(pass == "forward_backward_cameras");
-          seconds = median_seconds(device, o.min_seconds, [&] {
+          timed = time_calls(device, o.min_seconds, [&] {
             TriangulateOptions options = m.options;
             if (options.sii_official) options.generator = at::detail::createCPUGenerator(o.seed);
             const auto out = ops::triangulate(xg, pg, {}, options);
             out.points3d.sum().backward();
           });
         }
+        const double seconds = timed.wall;
+        const double cpu_us = device.is_cuda() ? 0.0 : 1e6 * timed.cpu / static_cast<double>(n);
         const bool fused_fwd = m.options.method == TriangulationMethod::kFused && pass == "forward";
-        csv << fmt::format("timing,{},{},{},{},{},{},{:.6g},{:.6g},{},{:.4g}\n",
+        csv << fmt::format("timing,{},{},{},{},{},{},{:.6g},{:.6g},{},{:.4g},{:.6g}\n",
                            m.name,
                            device.str(),
                            at::get_num_threads(),
@@ -208,7 +241,8 @@ void run_timing(const BenchDltOptions& o, const at::Device& device, std::ofstrea
                            seconds,
                            1e6 * seconds / static_cast<double>(n),
                            fused_fwd ? fused_bytes : 0.0,
-                           fused_fwd ? fused_bytes * static_cast<double>(n) / seconds / 1e9 : 0.0);
+                           fused_fwd ? fused_bytes * static_cast<double>(n) / seconds / 1e9 : 0.0,
+                           cpu_us);
         csv.flush();
       }
     }

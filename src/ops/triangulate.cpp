@@ -144,6 +144,26 @@ Tensor dot3(const Tensor& a, const Tensor& b) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The fused method's forward kernel on the inputs' device.
+detail::FusedForward fused_forward(const Tensor& x,
+                                   const Tensor& proj,
+                                   const Tensor& weights,
+                                   const detail::SolveSettings& settings,
+                                   at::ScalarType accumulate,
+                                   bool keep_eigenvectors) {
+  if (x.is_cuda()) {
+#if MVPOSE3D_CUDA_ENABLED
+    return detail::triangulate_forward_cuda(
+        x, proj, weights, settings, accumulate, keep_eigenvectors);
+#else
+    throw Error(
+        "triangulate: inputs are on CUDA but mvpose3d was built without CUDA "
+        "(MVPOSE3D_WITH_CUDA=OFF)");
+#endif
+  }
+  return detail::triangulate_forward_cpu(x, proj, weights, settings, accumulate, keep_eigenvectors);
+}
+
 // The fused method's autograd Function.
 class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
  public:
@@ -161,6 +181,9 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
     settings.tolerance = tolerance;
     settings.max_distance = max_distance;
     settings.degenerate_det = accumulate_double ? 1e-15 : 1e-9;
+    // The fast path certifies what its precision can resolve (1e-10 rad is below float32's
+    // resolution, so in float32 every point would take the slow path).
+    settings.angle_tolerance = accumulate_double ? 1e-10 : 1e-5;
     settings.normalize_in_kernel = normalize_in_kernel;
     return settings;
   }
@@ -181,18 +204,8 @@ class FusedTriangulate : public torch::autograd::Function<FusedTriangulate> {
     const at::ScalarType acc = accumulate_double ? at::kDouble : at::kFloat;
     // Autograd Functions cannot take undefined tensors: "no weights" travels as an empty tensor.
     const Tensor weights = weights_or_empty.numel() > 0 ? weights_or_empty : Tensor();
-    detail::FusedForward out;
-    if (x.is_cuda()) {
-#if MVPOSE3D_CUDA_ENABLED
-      out = detail::triangulate_forward_cuda(x, proj, weights, settings, acc, keep_eigenvectors);
-#else
-      throw Error(
-          "triangulate: inputs are on CUDA but mvpose3d was built without CUDA "
-          "(MVPOSE3D_WITH_CUDA=OFF)");
-#endif
-    } else {
-      out = detail::triangulate_forward_cpu(x, proj, weights, settings, acc, keep_eigenvectors);
-    }
+    const detail::FusedForward out =
+        fused_forward(x, proj, weights, settings, acc, keep_eigenvectors);
     ctx->save_for_backward({x, proj, weights_or_empty, out.eigenvector, out.status});
     ctx->saved_data["max_iterations"] = max_iterations;
     ctx->saved_data["shift"] = shift;
@@ -476,16 +489,30 @@ Triangulation triangulate(const Tensor& points2d,
     const bool keep = at::GradMode::is_enabled() && (c.x.requires_grad() || proj.requires_grad() ||
                                                      weights_or_empty.requires_grad());
 
-    const auto out = FusedTriangulate::apply(c.x,
-                                             proj,
-                                             weights_or_empty,
-                                             iterations,
-                                             shift,
-                                             tolerance,
-                                             options.max_distance,
-                                             acc_double,
-                                             normalize_in_kernel,
-                                             keep);
+    torch::autograd::variable_list out;
+    if (keep) {
+      out = FusedTriangulate::apply(c.x,
+                                    proj,
+                                    weights_or_empty,
+                                    iterations,
+                                    shift,
+                                    tolerance,
+                                    options.max_distance,
+                                    acc_double,
+                                    normalize_in_kernel,
+                                    keep);
+    } else {
+      // Nothing to differentiate: the kernel alone, without an autograd node.
+      const detail::FusedForward f = fused_forward(
+          c.x,
+          proj,
+          c.weights,
+          FusedTriangulate::settings_from(
+              iterations, shift, tolerance, options.max_distance, acc_double, normalize_in_kernel),
+          options.accumulate,
+          false);
+      out = {f.points, f.status, f.valid};
+    }
     if (norm) {
       result = finish(out[0], out[2], out[1], &*norm, c.groups, c.leading);
     } else {

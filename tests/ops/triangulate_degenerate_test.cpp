@@ -143,8 +143,9 @@ TEST(TriangulateDegenerate, NearlyCoincidentCamerasHaveFiniteGradients) {
   EXPECT_TRUE(at::isfinite(p.grad()).all().item<bool>());
 }
 
-// The CPU kernel handles 16 consecutive points of one group on SIMD vectors: the same cases
-// scattered through a large batch must give the same statuses as one at a time.
+// The CPU kernel handles consecutive points of one group on SIMD vectors (4 to 16 per vector):
+// the same cases scattered through a large batch must give the same statuses, points and gradients
+// as one at a time.
 TEST(TriangulateDegenerate, SameStatusesInsideALargeBatch) {
   const auto proj = ring(4);
   const auto pts = at::rand({64, 3}, at::detail::createCPUGenerator(3), at::kDouble) - 0.5;
@@ -157,12 +158,21 @@ TEST(TriangulateDegenerate, SameStatusesInsideALargeBatch) {
   w[33][1] = 0.0;
   w[40][0] = -2.0;                                        // negative weight
   x[41][3][0] = std::numeric_limits<double>::infinity();  // Inf
-  const auto batch = triangulate(x, proj, w);
+  auto xb = x.clone().requires_grad_(true);
+  auto wb = w.clone().requires_grad_(true);
+  const auto batch = triangulate(xb, proj, wb);
+  batch.points3d.sum().backward();
   for (int i = 0; i < 64; ++i) {
-    const auto one = triangulate(x.narrow(0, i, 1), proj, w.narrow(0, i, 1));
+    auto xi = x.narrow(0, i, 1).clone().requires_grad_(true);
+    auto wi = w.narrow(0, i, 1).clone().requires_grad_(true);
+    const auto one = triangulate(xi, proj, wi);
+    one.points3d.sum().backward();
     EXPECT_EQ(batch.status[i].item<int>(), one.status[0].item<int>()) << "point " << i;
     EXPECT_TRUE(at::allclose(batch.points3d[i], one.points3d[0], 1e-12, 1e-12)) << "point " << i;
+    EXPECT_TRUE(at::allclose(xb.grad()[i], xi.grad()[0], 1e-12, 1e-12)) << "point " << i;
+    EXPECT_TRUE(at::allclose(wb.grad()[i], wi.grad()[0], 1e-12, 1e-12)) << "point " << i;
   }
+  EXPECT_TRUE(at::isfinite(xb.grad()).all().item<bool>());
   EXPECT_EQ(batch.status[3].item<int>(), 2);
   EXPECT_EQ(batch.status[17].item<int>(), 2);
   EXPECT_EQ(batch.status[18].item<int>(), 1);

@@ -3,6 +3,7 @@
 #include "mvpose3d/core/error.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
 #include <torch/cuda.h>
@@ -162,6 +163,82 @@ TEST(Triangulate, IsDeterministic) {
   EXPECT_TRUE(at::equal(a.points3d, b.points3d));
 }
 
+// Gradients of a probe loss with respect to points2d, proj and weights for one method.
+std::vector<at::Tensor> probe_grads(const at::Tensor& points2d,
+                                    const at::Tensor& proj,
+                                    const at::Tensor& weights,
+                                    const at::Tensor& probe,
+                                    TriangulationMethod method,
+                                    bool proj_grad) {
+  auto x = points2d.clone().requires_grad_(true);
+  auto p = proj.clone().requires_grad_(proj_grad);
+  auto w = weights.clone().requires_grad_(true);
+  TriangulateOptions o;
+  o.method = method;
+  (triangulate(x, p, w, o).points3d * probe).sum().backward();
+  return {x.grad(), proj_grad ? p.grad() : at::Tensor(), w.grad()};
+}
+
+// The CPU kernel runs on SIMD vectors of points inside each camera group: groups of 17 joints
+// leave partly filled vectors, whose gradients must still be those of the SVD reference, with
+// cameras normalised in the kernel (constant) or by ATen ops (with a gradient).
+TEST(Triangulate, GradientsOfJointGroupsMatchSvd) {
+  const int b = 3, j = 17, v = 4;
+  std::vector<at::Tensor> projs, pts;
+  for (int i = 0; i < b; ++i) {
+    const Scene s = make_scene(j, v, 3.0, 60 + i);
+    projs.push_back(s.proj);
+    pts.push_back(s.points2d);
+  }
+  const auto proj = at::stack(projs).unsqueeze(1);  // [B, 1, V, 3, 4]
+  const auto points2d = at::stack(pts);             // [B, J, V, 2]
+  auto w = at::rand({b, j, v}, seeded(12), at::kDouble) + 0.2;
+  w[1][5][2] = 0.0;  // a dropped view inside a vector
+  const auto probe = at::randn({b, j, 3}, seeded(13), at::kDouble);
+  for (bool proj_grad : {false, true}) {
+    const auto fused =
+        probe_grads(points2d, proj, w, probe, TriangulationMethod::kFused, proj_grad);
+    const auto svd = probe_grads(points2d, proj, w, probe, TriangulationMethod::kSvd, proj_grad);
+    for (int k = 0; k < 3; ++k) {
+      if (!svd[k].defined()) continue;
+      const double scale = svd[k].abs().max().item<double>();
+      EXPECT_LT((fused[k] - svd[k]).abs().max().item<double>(), 1e-7 * scale)
+          << "input " << k << ", camera gradient " << proj_grad;
+    }
+    EXPECT_EQ(fused[0][1][5][2].abs().sum().item<double>(), 0.0) << "dropped view";
+    EXPECT_EQ(fused[2][1][5][2].item<double>(), 0.0) << "dropped view";
+  }
+}
+
+// Camera gradients are summed per block of points in a fixed order, so the thread count changes
+// no bit of any gradient.
+TEST(Triangulate, GradientsDoNotDependOnThreadCount) {
+  const Scene s = make_scene(5000, 4, 3.0, 23);
+  const auto w = at::rand({5000, 4}, seeded(14), at::kDouble) + 0.1;
+  const auto probe = at::randn({5000, 3}, seeded(15), at::kDouble);
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto one = probe_grads(s.points2d, s.proj, w, probe, TriangulationMethod::kFused, true);
+  at::set_num_threads(2);
+  const auto two = probe_grads(s.points2d, s.proj, w, probe, TriangulationMethod::kFused, true);
+  at::set_num_threads(threads);
+  for (int k = 0; k < 3; ++k) EXPECT_TRUE(at::equal(one[k], two[k])) << "input " << k;
+}
+
+// Float32 accumulation (options.accumulate) solves the same system to float32 accuracy.
+TEST(Triangulate, FloatAccumulationMatchesDouble) {
+  const Scene s = make_scene(3000, 4, 2.0, 19, at::kFloat);
+  TriangulateOptions acc32;
+  acc32.accumulate = at::kFloat;
+  const auto ref = triangulate(s.points2d, s.proj);
+  const auto out = triangulate(s.points2d, s.proj, {}, acc32);
+  ASSERT_TRUE(out.valid.all().item<bool>());
+  EXPECT_LT(max_relative(out.points3d.to(at::kDouble), ref.points3d.to(at::kDouble)), 1e-4);
+  auto x = s.points2d.clone().requires_grad_(true);
+  triangulate(x, s.proj, {}, acc32).points3d.sum().backward();
+  EXPECT_TRUE(at::isfinite(x.grad()).all().item<bool>());
+}
+
 at::Tensor fused_fn(const std::vector<at::Tensor>& in, bool with_weights) {
   return triangulate(in[0], in[1], with_weights ? in[2] : at::Tensor()).points3d;
 }
@@ -204,17 +281,8 @@ TEST(Triangulate, MatchesSvdReferenceBackward) {
   const Scene s = make_scene(200, 4, 3.0, 31);
   const auto w0 = at::rand({200, 4}, seeded(3), at::kDouble) + 0.2;
   const auto probe = at::randn({200, 3}, seeded(4), at::kDouble);
-  auto grads_of = [&](TriangulationMethod method) {
-    auto x = s.points2d.clone().requires_grad_(true);
-    auto p = s.proj.clone().requires_grad_(true);
-    auto w = w0.clone().requires_grad_(true);
-    TriangulateOptions o;
-    o.method = method;
-    (triangulate(x, p, w, o).points3d * probe).sum().backward();
-    return std::vector<at::Tensor>{x.grad(), p.grad(), w.grad()};
-  };
-  const auto fused = grads_of(TriangulationMethod::kFused);
-  const auto svd = grads_of(TriangulationMethod::kSvd);
+  const auto fused = probe_grads(s.points2d, s.proj, w0, probe, TriangulationMethod::kFused, true);
+  const auto svd = probe_grads(s.points2d, s.proj, w0, probe, TriangulationMethod::kSvd, true);
   for (int k = 0; k < 3; ++k) {
     const double scale = svd[k].abs().max().item<double>();
     EXPECT_LT((fused[k] - svd[k]).abs().max().item<double>(), 1e-7 * scale) << "input " << k;

@@ -1,8 +1,12 @@
-// CPU kernels of the fused triangulation: one pass per point, parallel over points with
-// at::parallel_for. The per-point math is in ops/triangulate_math.h (shared with CUDA).
+// CPU kernels of the fused triangulation, parallel over blocks of points with at::parallel_for.
+// Both passes run on SIMD vectors of consecutive points of one camera group (GCC vector types, 4 to
+// 16 points per instruction): accumulate A^T A, solve by the certified fast path, dehomogenise; the
+// backward recomputes A^T A and applies the rank-two implicit gradient. The per-point math is in
+// ops/triangulate_math.h (shared with CUDA); uncertified points take its scalar exact slow path.
 #include "mvpose3d/config.h"
 
-#include <cstring>
+#include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -19,8 +23,20 @@ namespace {
 // before the deterministic final reduction (fixed, so results do not depend on the thread count).
 constexpr int64_t kBlock = 1024;
 
-// Points solved together by the branch-free fast path (a multiple of every SIMD width).
-constexpr int kLanes = 16;
+// The SIMD vector of points for an accumulation type: as wide as the build's instruction set.
+#if defined(__AVX512F__)
+constexpr bool kAvx512 = true;
+#else
+constexpr bool kAvx512 = false;
+#endif
+template <typename acc_t>
+struct Lanes {
+  using Vec = std::conditional_t<std::is_same_v<acc_t, double>,
+                                 std::conditional_t<kAvx512, Double8, Double4>,
+                                 std::conditional_t<kAvx512, Float16, Float8>>;
+};
+template <typename acc_t>
+constexpr int kWidth = SimdTraits<typename Lanes<acc_t>::Vec>::kWidth;
 
 // The matrices of one group in accumulation precision, with the map back to world coordinates
 // (X_world = centre + scale * X). Recomputed only when the group changes.
@@ -44,61 +60,99 @@ struct GroupCache {
   }
 };
 
-// accumulate_normal_matrix for kLanes consecutive points of one group, on SIMD vectors of points.
-// Same arithmetic and the same validity rules, written without branches: a view with w = 0
-// contributes nothing (its coordinates, NaN included, are replaced by 0).
-template <typename scalar_t, typename acc_t>
-void accumulate_lanes(const scalar_t* x,  // [kLanes, V, 2]
-                      const scalar_t* w,  // [kLanes, V] or nullptr
-                      const acc_t* proj,  // [V, 3, 4]
-                      int num_views,
-                      acc_t m[10][kLanes],
-                      uint8_t pre[kLanes]) {
-  using Simd = typename SimdOf<acc_t>::type;
-  constexpr int kWidth = SimdOf<acc_t>::kWidth;
-  const Simd zero = splat<Simd>(0.0), one = splat<Simd>(1.0);
-  for (int b = 0; b < kLanes; b += kWidth) {
-    Simd acc[10];
-    for (int k = 0; k < 10; ++k) acc[k] = zero;
-    Simd used = zero, bad = zero;
-    for (int v = 0; v < num_views; ++v) {
-      Simd u, t, wv;
-      for (int lane = 0; lane < kWidth; ++lane) {
-        const int64_t i = b + lane;
-        u[lane] = static_cast<acc_t>(x[(i * num_views + v) * 2]);
-        t[lane] = static_cast<acc_t>(x[(i * num_views + v) * 2 + 1]);
-        wv[lane] = w ? static_cast<acc_t>(w[i * num_views + v]) : acc_t(1);
-      }
-      const auto in_use = wv != zero;
-      u = in_use ? u : zero;
-      t = in_use ? t : zero;
-      const Simd w2 = in_use ? wv * wv : zero;
-      const acc_t* p = proj + 12 * v;
-      Simd rx[4], ry[4];
+// One task: points [first, last) of one group.
+struct Task {
+  int64_t group, first, last;
+};
+
+Task task_of(int64_t task, int64_t per_group, int64_t blocks_per_group) {
+  const int64_t group = task / blocks_per_group;
+  const int64_t first = group * per_group + (task % blocks_per_group) * kBlock;
+  return {group, first, std::min(first + kBlock, (group + 1) * per_group)};
+}
+
+// Values base[lane * stride] of the points of a vector; lanes past `count` repeat the last point.
+template <typename Vec, typename acc_t, typename scalar_t>
+MVPOSE3D_FAST_PATH Vec load_lanes(const scalar_t* base, int64_t stride, int count) {
+  Vec r = splat<Vec>(0.0);
+  if (count == kWidth<acc_t>) {
+    for (int lane = 0; lane < kWidth<acc_t>; ++lane)
+      r[lane] = static_cast<acc_t>(base[lane * stride]);
+  } else {
+    for (int lane = 0; lane < kWidth<acc_t>; ++lane) {
+      r[lane] = static_cast<acc_t>(base[std::min(lane, count - 1) * stride]);
+    }
+  }
+  return r;
+}
+
+// The rows of one view for a vector of points, with the weights applied (w r): zero for views
+// with w = 0, whatever their coordinates.
+template <typename acc_t, typename scalar_t>
+struct ViewRows {
+  using Vec = typename Lanes<acc_t>::Vec;
+  Vec u, t;  // pixel coordinates
+  Vec w;     // weight (1 without weights)
+  Vec rx[4], ry[4];
+  decltype(Vec{} != Vec{}) in_use;  // w != 0
+
+  MVPOSE3D_FAST_PATH ViewRows(const scalar_t* x,      // [count, V, 2] at the first point
+                              const scalar_t* w_ptr,  // [count, V] at the first point, or nullptr
+                              const acc_t* p,         // [3, 4] of this view
+                              int view,
+                              int num_views,
+                              int count) {
+    const Vec zero = splat<Vec>(0.0);
+    u = load_lanes<Vec, acc_t>(x + 2 * view, 2 * num_views, count);
+    t = load_lanes<Vec, acc_t>(x + 2 * view + 1, 2 * num_views, count);
+    for (int k = 0; k < 4; ++k) {
+      rx[k] = u * p[8 + k] - p[k];
+      ry[k] = t * p[8 + k] - p[4 + k];
+    }
+    if (w_ptr) {
+      w = load_lanes<Vec, acc_t>(w_ptr + view, num_views, count);
+      in_use = w != zero;
       for (int k = 0; k < 4; ++k) {
-        rx[k] = u * p[8 + k] - p[k];
-        ry[k] = t * p[8 + k] - p[4 + k];
+        rx[k] = in_use ? rx[k] * w : zero;
+        ry[k] = in_use ? ry[k] * w : zero;
       }
-      int c = 0;
-      for (int r = 0; r < 4; ++r) {
-        for (int q = r; q < 4; ++q, ++c) acc[c] += w2 * (rx[r] * rx[q] + ry[r] * ry[q]);
-      }
-      const Simd rr = w2 * (rx[0] * rx[0] + rx[1] * rx[1] + rx[2] * rx[2] + rx[3] * rx[3] +
-                            ry[0] * ry[0] + ry[1] * ry[1] + ry[2] * ry[2] + ry[3] * ry[3]);
-      used += in_use ? one : zero;
-      // A used view is bad with a non-positive weight or a non-finite row (x - x is NaN for
-      // Inf/NaN).
-      bad = (in_use & ((wv <= zero) | (rr - rr != zero))) ? one : bad;
+    } else {
+      w = splat<Vec>(1.0);
+      in_use = w == w;
     }
-    for (int lane = 0; lane < kWidth; ++lane) {
-      pre[b + lane] = bad[lane] != acc_t(0)   ? kNonFinite
-                      : used[lane] < acc_t(2) ? kTooFewViews
-                                              : kValid;
-      for (int k = 0; k < 10; ++k) {
-        m[k][b + lane] =
-            pre[b + lane] == kValid ? acc[k][lane] : acc_t(k == 0 || k == 4 || k == 7 || k == 9);
-      }
+  }
+};
+
+// A^T A of a vector of points (packed upper triangle), and the lanes' status before the solve:
+// kNonFinite (NaN/Inf in a used view, or a negative weight), kTooFewViews, else kValid.
+template <typename acc_t, typename scalar_t>
+MVPOSE3D_FAST_PATH void accumulate_vector(const scalar_t* x,
+                                          const scalar_t* w,
+                                          const acc_t* proj,
+                                          int num_views,
+                                          int count,
+                                          typename Lanes<acc_t>::Vec m[10],
+                                          uint8_t pre[]) {
+  using Vec = typename Lanes<acc_t>::Vec;
+  const Vec zero = splat<Vec>(0.0), one = splat<Vec>(1.0);
+  for (int k = 0; k < 10; ++k) m[k] = zero;
+  Vec used = zero, negative = zero;
+  for (int view = 0; view < num_views; ++view) {
+    const ViewRows<acc_t, scalar_t> r(x, w, proj + 12 * view, view, num_views, count);
+    int c = 0;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = i; j < 4; ++j, ++c) m[c] += r.rx[i] * r.rx[j] + r.ry[i] * r.ry[j];
     }
+    used += r.in_use ? one : zero;
+    negative = r.w < zero ? one : negative;
+  }
+  // A non-finite input of a used view makes the trace, a sum of squares, non-finite.
+  const Vec trace = m[0] + m[4] + m[7] + m[9];
+  for (int lane = 0; lane < kWidth<acc_t>; ++lane) {
+    pre[lane] = (negative[lane] != acc_t(0) || !(trace[lane] - trace[lane] == acc_t(0)))
+                    ? kNonFinite
+                : used[lane] < acc_t(2) ? kTooFewViews
+                                        : kValid;
   }
 }
 
@@ -108,9 +162,13 @@ void forward_kernel(const at::Tensor& x,
                     const at::Tensor& weights,
                     const SolveSettings& settings,
                     FusedForward& result) {
+  using Vec = typename Lanes<acc_t>::Vec;
+  constexpr int kW = kWidth<acc_t>;
   const int64_t n = x.size(0);
   const int num_views = static_cast<int>(x.size(1));
-  const int64_t per_group = n / proj.size(0);
+  const int64_t groups = proj.size(0);
+  const int64_t per_group = n / groups;
+  const int64_t blocks_per_group = (per_group + kBlock - 1) / kBlock;
   const scalar_t* x_ptr = x.data_ptr<scalar_t>();
   const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
   const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
@@ -118,80 +176,54 @@ void forward_kernel(const at::Tensor& x,
   acc_t* vec = result.eigenvector.numel() ? result.eigenvector.data_ptr<acc_t>() : nullptr;
   uint8_t* st = result.status.data_ptr<uint8_t>();
   bool* valid = result.valid.data_ptr<bool>();
-  const acc_t angle_tol = static_cast<acc_t>(settings.angle_tolerance);
-  const acc_t det_min = static_cast<acc_t>(settings.degenerate_det);
-  const acc_t max_dist = static_cast<acc_t>(settings.max_distance);
-  at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
+  const Vec angle_tol = splat<Vec>(settings.angle_tolerance);
+  const Vec det_min = splat<Vec>(static_cast<acc_t>(settings.degenerate_det));
+  const Vec max_dist = splat<Vec>(static_cast<acc_t>(settings.max_distance));
+  at::parallel_for(0, groups * blocks_per_group, 1, [&](int64_t task_begin, int64_t task_end) {
     GroupCache<scalar_t, acc_t> cache;
-    // Structure of arrays for one batch of lanes: the normal matrices and the solutions.
-    acc_t m[10][kLanes];
-    acc_t v[4][kLanes];
-    uint8_t pre[kLanes];
-    bool certified[kLanes];
-    for (int64_t first = begin; first < end; first += kLanes) {
-      const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - first));
-      const bool one_group =
-          lanes == kLanes && first / per_group == (first + kLanes - 1) / per_group;
-      if (one_group) {
-        cache.load(p_ptr, first / per_group, num_views, settings.normalize_in_kernel);
-        accumulate_lanes<scalar_t, acc_t>(x_ptr + first * 2 * num_views,
-                                          w_ptr ? w_ptr + first * num_views : nullptr,
-                                          cache.proj.data(),
-                                          num_views,
-                                          m,
-                                          pre);
-      }
-      for (int b = 0; b < lanes && !one_group; ++b) {
-        const int64_t i = first + b;
-        cache.load(p_ptr, i / per_group, num_views, settings.normalize_in_kernel);
-        Sym4<acc_t> mi;
-        bool finite = true;
-        const int used = accumulate_normal_matrix<acc_t>(x_ptr + i * 2 * num_views,
-                                                         cache.proj.data(),
-                                                         w_ptr ? w_ptr + i * num_views : nullptr,
-                                                         num_views,
-                                                         mi,
-                                                         &finite);
-        pre[b] = !finite ? kNonFinite : used < 2 ? kTooFewViews : kValid;
-        for (int k = 0; k < 10; ++k) {
-          m[k][b] = pre[b] == kValid ? mi.m[k] : acc_t(k == 0 || k == 4 || k == 7 || k == 9);
-        }
-      }
-      // The fast path on SIMD vectors of several points (lanes of the structure of arrays).
-      using Simd = typename SimdOf<acc_t>::type;
-      constexpr int kWidth = SimdOf<acc_t>::kWidth;
-      const Simd angle_tol_v = splat<Simd>(angle_tol), det_min_v = splat<Simd>(det_min);
-      const Simd max_dist_v = splat<Simd>(max_dist);
-      for (int b = 0; b < kLanes; b += kWidth) {
-        Simd mm[10], vv[4];
-        for (int k = 0; k < 10; ++k) std::memcpy(&mm[k], &m[k][b], sizeof(Simd));
+    for (int64_t task = task_begin; task < task_end; ++task) {
+      const Task tk = task_of(task, per_group, blocks_per_group);
+      cache.load(p_ptr, tk.group, num_views, settings.normalize_in_kernel);
+      const Vec centre[3] = {
+          splat<Vec>(cache.centre[0]), splat<Vec>(cache.centre[1]), splat<Vec>(cache.centre[2])};
+      const Vec scale = splat<Vec>(cache.scale);
+      for (int64_t first = tk.first; first < tk.last; first += kW) {
+        const int count = static_cast<int>(std::min<int64_t>(kW, tk.last - first));
+        Vec m[10];
+        uint8_t pre[kW];
+        accumulate_vector<acc_t>(x_ptr + first * 2 * num_views,
+                                 w_ptr ? w_ptr + first * num_views : nullptr,
+                                 cache.proj.data(),
+                                 num_views,
+                                 count,
+                                 m,
+                                 pre);
+        Vec v[4], inv_last;
         const auto ok =
-            fast_smallest_eigenvector<kFastIterations>(mm, angle_tol_v, det_min_v, max_dist_v, vv);
-        for (int k = 0; k < 4; ++k) std::memcpy(&v[k][b], &vv[k], sizeof(Simd));
-        for (int lane = 0; lane < kWidth; ++lane) certified[b + lane] = ok[lane] != 0;
-      }
-      for (int b = 0; b < lanes; ++b) {
-        const int64_t i = first + b;
-        uint8_t code = pre[b];
-        acc_t vi[4] = {v[0][b], v[1][b], v[2][b], v[3][b]};
-        if (code == kValid && !certified[b]) {
-          // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow path.
-          Sym4<acc_t> mi;
-          for (int k = 0; k < 10; ++k) mi.m[k] = m[k][b];
-          acc_t lambda = 0;
-          int iterations = 0;
-          code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
-        }
-        st[i] = code;
-        valid[i] = code == kValid;
-        if (vec) {
-          for (int k = 0; k < 4; ++k) vec[4 * i + k] = code == kValid ? vi[k] : acc_t(0);
-        }
-        cache.load(p_ptr, i / per_group, num_views, settings.normalize_in_kernel);
-        const acc_t inv_w = code == kValid ? cache.scale / vi[3] : acc_t(0);
-        for (int k = 0; k < 3; ++k) {
-          out[3 * i + k] =
-              code == kValid ? static_cast<scalar_t>(cache.centre[k] + vi[k] * inv_w) : scalar_t(0);
+            fast_eigenvector<kFastIterations>(m, angle_tol, det_min, max_dist, v, &inv_last);
+        const Vec f = scale * inv_last;
+        const Vec point[3] = {centre[0] + v[0] * f, centre[1] + v[1] * f, centre[2] + v[2] * f};
+        for (int lane = 0; lane < count; ++lane) {
+          const int64_t i = first + lane;
+          uint8_t code = pre[lane];
+          acc_t vi[4] = {v[0][lane], v[1][lane], v[2][lane], v[3][lane]};
+          acc_t xi[3] = {point[0][lane], point[1][lane], point[2][lane]};
+          if (code == kValid && !ok[lane]) {
+            // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow path.
+            Sym4<acc_t> mi;
+            for (int k = 0; k < 10; ++k) mi.m[k] = m[k][lane];
+            acc_t lambda = 0;
+            int iterations = 0;
+            code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
+            for (int k = 0; k < 3; ++k) xi[k] = cache.centre[k] + vi[k] * (cache.scale / vi[3]);
+          }
+          const bool good = code == kValid;
+          st[i] = code;
+          valid[i] = good;
+          if (vec) {
+            for (int k = 0; k < 4; ++k) vec[4 * i + k] = good ? vi[k] : acc_t(0);
+          }
+          for (int k = 0; k < 3; ++k) out[3 * i + k] = good ? static_cast<scalar_t>(xi[k]) : 0;
         }
       }
     }
@@ -209,6 +241,8 @@ void backward_kernel(const at::Tensor& grad_points,
                      at::Tensor& grad_x,
                      at::Tensor& grad_proj_blocks,
                      at::Tensor& grad_w) {
+  using Vec = typename Lanes<acc_t>::Vec;
+  constexpr int kW = kWidth<acc_t>;
   const int64_t n = x.size(0);
   const int num_views = static_cast<int>(x.size(1));
   const int64_t groups = proj.size(0);
@@ -217,7 +251,9 @@ void backward_kernel(const at::Tensor& grad_points,
   const scalar_t* x_ptr = x.data_ptr<scalar_t>();
   const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
   const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
+  // dL/dX [N, 3] with any strides (autograd often passes an expanded tensor of ones).
   const scalar_t* g_ptr = grad_points.data_ptr<scalar_t>();
+  const int64_t g_stride0 = grad_points.stride(0), g_stride1 = grad_points.stride(1);
   const acc_t* vec = eigenvector.data_ptr<acc_t>();
   const uint8_t* st = status.data_ptr<uint8_t>();
   scalar_t* gx_ptr = grad_x.data_ptr<scalar_t>();
@@ -226,43 +262,80 @@ void backward_kernel(const at::Tensor& grad_points,
 
   // Task = one block of points inside one group, so a block's projection gradient has one owner.
   at::parallel_for(0, groups * blocks_per_group, 1, [&](int64_t task_begin, int64_t task_end) {
-    constexpr int kMaxViews = 64;
-    acc_t gx_local[2 * kMaxViews];
-    acc_t gw_local[kMaxViews];
     GroupCache<scalar_t, acc_t> cache;
+    std::vector<Vec> gp_lanes(gp_ptr ? 12 * num_views : 0);  // per-lane projection gradients
     for (int64_t task = task_begin; task < task_end; ++task) {
-      const int64_t group = task / blocks_per_group;
-      const int64_t first = group * per_group + (task % blocks_per_group) * kBlock;
-      const int64_t last = std::min(first + kBlock, (group + 1) * per_group);
-      acc_t* gp_block = gp_ptr ? gp_ptr + task * 12 * num_views : nullptr;
-      cache.load(p_ptr, group, num_views, settings.normalize_in_kernel);
+      const Task tk = task_of(task, per_group, blocks_per_group);
+      cache.load(p_ptr, tk.group, num_views, settings.normalize_in_kernel);
       const acc_t* p = cache.proj.data();
-      for (int64_t i = first; i < last; ++i) {
-        const scalar_t* xi = x_ptr + i * 2 * num_views;
-        const scalar_t* wi = w_ptr ? w_ptr + i * num_views : nullptr;
-        if (st[i] != kValid) {
-          std::fill(gx_ptr + i * 2 * num_views, gx_ptr + (i + 1) * 2 * num_views, scalar_t(0));
-          if (gw_ptr) std::fill(gw_ptr + i * num_views, gw_ptr + (i + 1) * num_views, scalar_t(0));
-          continue;
-        }
-        Sym4<acc_t> m;
-        bool finite = true;
-        accumulate_normal_matrix<acc_t>(xi, p, wi, num_views, m, &finite);
+      std::fill(gp_lanes.begin(), gp_lanes.end(), splat<Vec>(0.0));
+      const Vec zero = splat<Vec>(0.0);
+      for (int64_t first = tk.first; first < tk.last; first += kW) {
+        const int count = static_cast<int>(std::min<int64_t>(kW, tk.last - first));
+        const scalar_t* xb = x_ptr + first * 2 * num_views;
+        const scalar_t* wb = w_ptr ? w_ptr + first * num_views : nullptr;
+        Vec m[10];
+        uint8_t pre[kW];
+        accumulate_vector<acc_t>(xb, wb, p, num_views, count, m, pre);
+        Vec v[4], g[3];
+        for (int k = 0; k < 4; ++k) v[k] = load_lanes<Vec, acc_t>(vec + 4 * first + k, 4, count);
         // X_world = centre + scale * X, so dL/dX = scale * dL/dX_world.
-        const acc_t gpt[3] = {cache.scale * static_cast<acc_t>(g_ptr[3 * i]),
-                              cache.scale * static_cast<acc_t>(g_ptr[3 * i + 1]),
-                              cache.scale * static_cast<acc_t>(g_ptr[3 * i + 2])};
-        acc_t g[4][4];
-        eigenvector_backward(m, vec + 4 * i, gpt, g);
-        normal_matrix_backward<acc_t>(
-            xi, p, wi, num_views, g, gx_local, gp_block, gw_ptr ? gw_local : nullptr);
-        for (int k = 0; k < 2 * num_views; ++k) {
-          gx_ptr[i * 2 * num_views + k] = static_cast<scalar_t>(gx_local[k]);
+        for (int k = 0; k < 3; ++k) {
+          g[k] = cache.scale * load_lanes<Vec, acc_t>(
+                                   g_ptr + first * g_stride0 + k * g_stride1, g_stride0, count);
         }
-        if (gw_ptr) {
-          for (int k = 0; k < num_views; ++k) {
-            gw_ptr[i * num_views + k] = static_cast<scalar_t>(gw_local[k]);
+        Vec good = zero;
+        for (int lane = 0; lane < count; ++lane) good[lane] = st[first + lane] == kValid;
+        const auto is_good = good != zero;
+        Vec y[4], coef;
+        eigenvector_backward_rank2(m, v, g, y, &coef);
+        for (int view = 0; view < num_views; ++view) {
+          const acc_t* pv = p + 12 * view;
+          const ViewRows<acc_t, scalar_t> r(xb, wb, pv, view, num_views, count);
+          // dL/dM = coef (y v^T + v y^T) and M = sum (w r)(w r)^T:
+          //   dL/d(w r) = 2 coef (y (v . w r) + v (y . w r)).
+          const Vec vx = v[0] * r.rx[0] + v[1] * r.rx[1] + v[2] * r.rx[2] + v[3] * r.rx[3];
+          const Vec yx = y[0] * r.rx[0] + y[1] * r.rx[1] + y[2] * r.rx[2] + y[3] * r.rx[3];
+          const Vec vy = v[0] * r.ry[0] + v[1] * r.ry[1] + v[2] * r.ry[2] + v[3] * r.ry[3];
+          const Vec yy = y[0] * r.ry[0] + y[1] * r.ry[1] + y[2] * r.ry[2] + y[3] * r.ry[3];
+          const Vec yp3 = y[0] * pv[8] + y[1] * pv[9] + y[2] * pv[10] + y[3] * pv[11];
+          const Vec vp3 = v[0] * pv[8] + v[1] * pv[9] + v[2] * pv[10] + v[3] * pv[11];
+          const Vec two_cw = (coef + coef) * r.w;  // chain rule through w r, whose r has du = p3
+          const auto keep = is_good & r.in_use;
+          const Vec du = keep ? two_cw * (vx * yp3 + yx * vp3) : zero;
+          const Vec dt = keep ? two_cw * (vy * yp3 + yy * vp3) : zero;
+          for (int lane = 0; lane < count; ++lane) {
+            scalar_t* gx = gx_ptr + ((first + lane) * num_views + view) * 2;
+            gx[0] = static_cast<scalar_t>(du[lane]);
+            gx[1] = static_cast<scalar_t>(dt[lane]);
           }
+          if (gw_ptr) {
+            // d(w r)/dw = r: dL/dw = 4 coef (vx yx + vy yy) / w.
+            const Vec dw = keep ? splat<Vec>(4.0) * coef * (vx * yx + vy * yy) / r.w : zero;
+            for (int lane = 0; lane < count; ++lane) {
+              gw_ptr[(first + lane) * num_views + view] = static_cast<scalar_t>(dw[lane]);
+            }
+          }
+          if (gp_ptr) {
+            // r = [u p3 - p1; t p3 - p2]: dL/dp1 = -w dL/d(w rx), dL/dp2 = -w dL/d(w ry),
+            // dL/dp3 = u w dL/d(w rx) + t w dL/d(w ry).
+            Vec* gp = gp_lanes.data() + 12 * view;
+            for (int k = 0; k < 4; ++k) {
+              const Vec drx = two_cw * (y[k] * vx + v[k] * yx);
+              const Vec dry = two_cw * (y[k] * vy + v[k] * yy);
+              gp[k] -= keep ? drx : zero;
+              gp[4 + k] -= keep ? dry : zero;
+              gp[8 + k] += keep ? r.u * drx + r.t * dry : zero;
+            }
+          }
+        }
+      }
+      if (gp_ptr) {
+        acc_t* gp_block = gp_ptr + task * 12 * num_views;
+        for (int k = 0; k < 12 * num_views; ++k) {
+          acc_t sum = 0;
+          for (int lane = 0; lane < kW; ++lane) sum += gp_lanes[k][lane];
+          gp_block[k] = sum;
         }
       }
     }
@@ -297,8 +370,6 @@ FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
                                     bool need_x,
                                     bool need_proj,
                                     bool need_weights) {
-  TORCH_CHECK(
-      x.size(1) <= 64, "triangulate: the CPU backward supports at most 64 views, got ", x.size(1));
   TORCH_CHECK(!(need_proj && settings.normalize_in_kernel),
               "triangulate: internal error: no projection gradient with in-kernel normalisation");
   const int64_t n = x.size(0);
@@ -308,10 +379,11 @@ FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
   // The kernel needs grad_x storage even when the caller does not (it is cheap, [N, V, 2]).
   at::Tensor grad_x = at::empty_like(x);
   at::Tensor grad_w = need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
-  at::Tensor blocks = need_proj ? at::zeros({groups * blocks_per_group, proj.size(1), 3, 4},
+  at::Tensor blocks = need_proj ? at::empty({groups * blocks_per_group, proj.size(1), 3, 4},
                                             x.options().dtype(eigenvector.scalar_type()))
                                 : at::Tensor();
-  const at::Tensor grad_c = grad_points.contiguous();
+  const at::Tensor grad_c =
+      grad_points.scalar_type() == x.scalar_type() ? grad_points : grad_points.to(x.scalar_type());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cpu", [&] {
     dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
