@@ -75,10 +75,7 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
   const bool have_2d = labels.joints_2d_px.defined();
   const at::Tensor labels_2d =
       have_2d ? labels.joints_2d_px.to(at::kDouble).contiguous() : at::Tensor();
-  const at::Tensor cached = augment ? at::Tensor() : cached_images(index % num_frames());
-  if (cached.defined()) {
-    std::memcpy(pixels, cached.data_ptr<std::uint8_t>(), static_cast<std::size_t>(cached.nbytes()));
-  }
+  const bool cached = !augment && read_cached_images(index % num_frames(), pixels);
   for (int v = 0; v < views; ++v) {
     const std::size_t vi = static_cast<std::size_t>(v);
     const ViewAugmentation va =
@@ -91,7 +88,7 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
     std::uint8_t* view_pixels = pixels + v * view_bytes;
     if (!present) {
       std::memset(view_pixels, 0, static_cast<std::size_t>(view_bytes));
-    } else if (!cached.defined()) {
+    } else if (!cached) {
       render_crop_into(labels.images[vi], camera, plan, view_pixels);
       apply_color(view_pixels, view_bytes / 3, va);
     }
@@ -200,11 +197,11 @@ std::filesystem::path LabeledDataset::shard_file(std::int64_t shard) const {
   return cache_dir_ / fmt::format("shard_{:06d}.h5", shard);
 }
 
-at::Tensor LabeledDataset::cached_images(std::int64_t frame) const {
-  if (cache_dir_.empty()) return {};
+bool LabeledDataset::read_cached_images(std::int64_t frame, std::uint8_t* out) const {
+  if (cache_dir_.empty()) return false;
   const std::int64_t shard = frame / kShardFrames;
   const std::filesystem::path file = shard_file(shard);
-  if (!std::filesystem::exists(file)) return {};
+  if (!std::filesystem::exists(file)) return false;
   const h5::File h5(file);
   const std::int64_t size = options_.crop_size_px;
   const std::vector<std::int64_t> shape = h5.shape("/crops");
@@ -219,9 +216,8 @@ at::Tensor LabeledDataset::cached_images(std::int64_t frame) const {
                  fmt::join(shape, ", "));
   const std::vector<std::uint8_t> bytes =
       h5.read_u8_rows("/crops", frame - shard * kShardFrames, 1);
-  return at::from_blob(
-             const_cast<std::uint8_t*>(bytes.data()), {num_views(), 3, size, size}, at::kByte)
-      .clone();
+  std::memcpy(out, bytes.data(), bytes.size());
+  return true;
 }
 
 std::int64_t LabeledDataset::write_crop_cache(int threads) const {

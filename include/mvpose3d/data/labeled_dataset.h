@@ -104,8 +104,8 @@ class LabeledDataset : public MultiviewDataset {
 
  private:
   std::filesystem::path shard_file(std::int64_t shard) const;
-  // The images [V, 3, S, S] of `frame` from its shard, or an undefined tensor without one.
-  at::Tensor cached_images(std::int64_t frame) const;
+  // Copies the images [V, 3, S, S] of `frame` from its shard into `out`; false without a shard.
+  bool read_cached_images(std::int64_t frame, std::uint8_t* out) const;
 
   PipelineOptions options_;
   std::filesystem::path cache_dir_;
