@@ -4,7 +4,8 @@
     scripts/plot_training.py RUN_DIR [RUN_DIR ...] [--out FILE.png] [--metric mpjpe_mm]
 
 Left: the training loss (and its 2D / 3D terms) against the step; right: the evaluation MPJPE of
-every camera set against the step. Several runs share the axes, labelled by their directory
+every camera set against the step, or grouped bars of the final evaluation when each run was
+evaluated once. Several runs share the axes, labelled by their directory
 names (an ablation at a glance). Writes FILE.png (default: training.png in the first RUN_DIR)
 atomically. Uses matplotlib from the project's virtual environment (.venv/bin/python).
 """
@@ -53,6 +54,8 @@ def main():
     import matplotlib.pyplot as plt
 
     fig, (ax_loss, ax_eval) = plt.subplots(1, 2, figsize=(12, 4.5))
+    finals = {}  # run -> {camera set: metric at its last evaluation}
+    curves = False
     for run_dir in args.runs:
         train, evals = read_metrics(run_dir)
         name = label_of(run_dir)
@@ -65,19 +68,37 @@ def main():
                                  [r[term] for r in train if term in r], style,
                                  color=line.get_color(), label=f"{name} {term}")
         keys = sorted({k for r in evals for k in r if k.endswith("/" + args.metric)})
-        for key in keys:
-            points = [(r["step"], r[key]) for r in evals if r.get(key) is not None]
-            if points:
+        if evals:
+            finals[name] = {k.split("/")[0]: evals[-1].get(k) for k in keys}
+        if len(evals) > 1:
+            curves = True
+            for key in keys:
+                points = [(r["step"], r[key]) for r in evals if r.get(key) is not None]
                 ax_eval.plot(*zip(*points), marker="o", label=f"{name} {key.split('/')[0]}")
+    if finals and not curves:
+        # One evaluation per run (the end): grouped bars, camera sets on the x axis.
+        sets = []
+        for values in finals.values():
+            sets += [s for s in values if s not in sets]
+        sets.sort(key=lambda s: (s != "seen", s))
+        width = 0.8 / len(finals)
+        for i, (name, values) in enumerate(finals.items()):
+            xs = [j + (i - (len(finals) - 1) / 2) * width for j in range(len(sets))]
+            ys = [values.get(s) or 0.0 for s in sets]
+            bars = ax_eval.bar(xs, ys, width, label=name)
+            ax_eval.bar_label(bars, fmt="%.1f", fontsize=7)
+        ax_eval.set_xticks(range(len(sets)), sets)
+        ax_eval.set_xlabel("camera set")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss")
     ax_loss.set_yscale("log")
     ax_loss.set_title("training loss")
     ax_loss.legend(fontsize=7)
-    ax_eval.set_xlabel("step")
+    if curves:
+        ax_eval.set_xlabel("step")
     ax_eval.set_ylabel(f"{args.metric}")
-    ax_eval.set_title(f"evaluation {args.metric} per camera set")
-    if ax_eval.lines:
+    ax_eval.set_title(f"final evaluation, {args.metric} per camera set")
+    if ax_eval.get_legend_handles_labels()[0]:
         ax_eval.legend(fontsize=7)
     fig.tight_layout()
 
