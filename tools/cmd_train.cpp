@@ -63,7 +63,9 @@ void add_train_command(CLI::App& app) {
         throw UsageError("train --resume " + dir.string() +
                          ": the run has no checkpoint yet; start it again instead");
       }
-      train::run_training(loaded.config, dir, {.resume = true});
+      train::RunOptions resume;
+      resume.resume = true;
+      train::run_training(loaded.config, dir, resume);
       return;
     }
     if (o->config.empty()) throw UsageError("train: --config FILE or --resume RUN_DIR is required");
@@ -80,7 +82,9 @@ void add_train_command(CLI::App& app) {
       }
       train::prepare_run_dir(loaded.config, dir, command_line());
     }
-    train::run_training(loaded.config, dir, {.resume = false, .init_weights = o->weights});
+    train::RunOptions fresh;
+    fresh.init_weights = o->weights;
+    train::run_training(loaded.config, dir, fresh);
   });
 }
 

@@ -257,7 +257,9 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
                      run.name,
                      r.run_dir.string());
         prepare_run_dir(loaded.config, r.run_dir, options.argv);
-        run_training(loaded.config, r.run_dir, {.resume = state == RunState::kResumable});
+        RunOptions run_options;
+        run_options.resume = state == RunState::kResumable;
+        run_training(loaded.config, r.run_dir, run_options);
         r.status = state == RunState::kResumable ? "resumed" : "trained";
       }
       r.metrics = read_flat_json_numbers(read_text_file(final_metrics_path(r.run_dir)));

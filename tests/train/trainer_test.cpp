@@ -24,6 +24,17 @@ namespace mvpose3d::train {
 namespace {
 
 using testing::TempDir;
+
+// Options without designated initialisers (-Wmissing-field-initializers is on for tests).
+TrainerOptions options_for(const std::filesystem::path& run_dir,
+                           bool default_hooks = true,
+                           const std::filesystem::path& resume_from = {}) {
+  TrainerOptions o;
+  o.run_dir = run_dir;
+  o.default_hooks = default_hooks;
+  o.resume_from = resume_from;
+  return o;
+}
 using testing::tiny_run_config;
 
 MultiviewBatch first_batch(const RunConfig& config) {
@@ -54,7 +65,7 @@ TEST(Trainer, OverfitsOneBatch) {
   config.train.optimizer.lr = 3e-3;
   config.train.loss.weight_3d = 0;  // 2D only: the bound is in pixels
   TempDir dir;
-  Trainer trainer(config, {.run_dir = dir.path(), .default_hooks = false});
+  Trainer trainer(config, options_for(dir.path(), false));
   const MultiviewBatch batch = first_batch(config);
   const double first = trainer.run_step(batch).total_loss;
   double last = first;
@@ -74,20 +85,19 @@ TEST(Trainer, ResumeReproducesTheNextStepsExactly) {
   TempDir full_dir, resumed_dir;
   std::vector<double> full, before, after;
   {
-    Trainer trainer(config, {.run_dir = full_dir.path()});
+    Trainer trainer(config, options_for(full_dir.path()));
     trainer.add_hook(std::make_unique<RecordingHook>(&full));
     trainer.train();
   }
   {
-    Trainer trainer(config, {.run_dir = resumed_dir.path()});
+    Trainer trainer(config, options_for(resumed_dir.path()));
     trainer.add_hook(std::make_unique<RecordingHook>(&before, /*stop_after=*/3));
     trainer.train();
   }
   ASSERT_EQ(before.size(), 3u);
   {
     Trainer trainer(
-        config,
-        {.run_dir = resumed_dir.path(), .resume_from = last_checkpoint_path(resumed_dir.path())});
+        config, options_for(resumed_dir.path(), true, last_checkpoint_path(resumed_dir.path())));
     EXPECT_EQ(trainer.progress().step, 3);
     trainer.add_hook(std::make_unique<RecordingHook>(&after));
     trainer.train();
@@ -114,7 +124,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
   MultiviewBatch batch = first_batch(config);
   batch.joints_2d_px[0][0][0][0] = std::numeric_limits<double>::quiet_NaN();
   {
-    Trainer trainer(config, {.run_dir = dir.path(), .default_hooks = false});
+    Trainer trainer(config, options_for(dir.path(), false));
     const at::Tensor before = trainer.model()->parameters()[0].clone();
     const StepResult r = trainer.run_step(batch);
     EXPECT_TRUE(r.skipped);
@@ -122,7 +132,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
     EXPECT_TRUE(at::equal(before, trainer.model()->parameters()[0]));  // no update
   }
   config.train.nan_policy = "stop";
-  Trainer trainer(config, {.run_dir = dir.path(), .default_hooks = false});
+  Trainer trainer(config, options_for(dir.path(), false));
   try {
     trainer.run_step(batch);
     FAIL() << "no error";
@@ -134,7 +144,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
 TEST(Checkpoint, CorruptedFileIsRefusedAndAFailedSaveKeepsThePreviousOne) {
   RunConfig config = tiny_run_config("canonical");
   TempDir dir;
-  Trainer trainer(config, {.run_dir = dir.path(), .default_hooks = false});
+  Trainer trainer(config, options_for(dir.path(), false));
   const auto file = dir / "ckpt.pt";
   trainer.progress().step = 7;
   save_training_checkpoint(file, trainer.model(), trainer.optimizer(), trainer.progress());
@@ -193,7 +203,9 @@ TEST(Sweep, AFailingRunIsReportedAndTheOthersFinish) {
   EXPECT_NE(table.find("fusion"), std::string::npos);
   EXPECT_NE(table.find("failed"), std::string::npos);
   // Running it again skips the finished runs.
-  result = run_sweep(spec, {.only = {"baseline"}});
+  SweepOptions only_baseline;
+  only_baseline.only = {"baseline"};
+  result = run_sweep(spec, only_baseline);
   ASSERT_EQ(result.runs.size(), 1u);
   EXPECT_EQ(result.runs[0].status, "skipped (finished)");
 }
