@@ -70,6 +70,7 @@ void add_train_command(CLI::App& app) {
     }
     if (o->config.empty()) throw UsageError("train: --config FILE or --resume RUN_DIR is required");
     const LoadedConfig loaded = load_config_with_origins(o->config, o->overrides);
+    train::check_run_can_start(loaded.config);  // before any directory is created
     fs::path dir;
     if (o->run_dir.empty()) {
       dir = start_run(loaded, command_line());

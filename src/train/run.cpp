@@ -4,6 +4,7 @@
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/logging.h"
 #include "mvpose3d/core/run_dir.h"
+#include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/train/hooks.h"
 #include "mvpose3d/train/trainer.h"
 
@@ -36,6 +37,12 @@ void prepare_run_dir(const RunConfig& config,
   fs::create_directories(dir);
   write_file_atomic(dir / "env.txt", collect_environment(argv).to_text());
   write_file_atomic(resolved, yaml);
+}
+
+void check_run_can_start(const RunConfig& config) {
+  make_dataset(config.data, config.seed, "train");
+  make_eval_datasets(config);
+  models::make_model(config);
 }
 
 void run_training(const RunConfig& config, const fs::path& run_dir, const RunOptions& options) {

@@ -256,6 +256,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
                      state == RunState::kResumable ? "resuming" : "training",
                      run.name,
                      r.run_dir.string());
+        if (state == RunState::kNew) check_run_can_start(loaded.config);
         prepare_run_dir(loaded.config, r.run_dir, options.argv);
         RunOptions run_options;
         run_options.resume = state == RunState::kResumable;

@@ -38,6 +38,9 @@ has "$err" "--config FILE or --resume RUN_DIR is required"
 expect 2 "$bin" train --config "$cfg" --set model.fusion=sideways --run-dir "$dir/x"
 has "$err" "model.fusion"
 [ ! -e "$dir/x" ] || fail "a bad config created a run directory"
+expect 1 "$bin" train --config "$cfg" --set data.rig=$dir/no_such_rig.yaml --run-dir "$dir/y"
+has "$err" "no_such_rig.yaml"
+[ ! -e "$dir/y" ] || fail "a run whose data cannot be opened created its run directory"
 
 # A sweep with a failing run: the others finish, the table names the failure, exit status 1.
 cat > "$dir/sweep.yaml" <<YAML

@@ -23,6 +23,11 @@ void prepare_run_dir(const RunConfig& config,
                      const std::filesystem::path& dir,
                      const std::vector<std::string>& argv);
 
+// Opens what a run needs — the training data, every evaluation camera set, the model (and its
+// pretrained weights) — and throws Error naming what is wrong, so that a run that cannot start
+// fails before it creates its run directory.
+void check_run_can_start(const RunConfig& config);
+
 struct RunOptions {
   bool resume = false;                 // continue from <run_dir>/checkpoints/last.pt
   std::filesystem::path init_weights;  // fine-tune from these weights (new runs only)
