@@ -248,6 +248,8 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
       r.run_dir = result.dir / run.name;
       const RunState state = run_state(r.run_dir);
       if (state == RunState::kFinished) {
+        // Only a run of this very config counts as done (not, e.g., a shorter smoke run).
+        prepare_run_dir(loaded.config, r.run_dir, options.argv);
         r.status = "skipped (finished)";
         spdlog::info("sweep {}: {} is finished, skipped", spec.name, run.name);
       } else {

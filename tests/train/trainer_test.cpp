@@ -208,6 +208,13 @@ TEST(Sweep, AFailingRunIsReportedAndTheOthersFinish) {
   result = run_sweep(spec, only_baseline);
   ASSERT_EQ(result.runs.size(), 1u);
   EXPECT_EQ(result.runs[0].status, "skipped (finished)");
+  // A finished run of another config is not taken for this one's.
+  SweepOptions longer = only_baseline;
+  longer.extra_overrides = {"train.steps=3"};
+  result = run_sweep(spec, longer);
+  ASSERT_EQ(result.runs.size(), 1u);
+  EXPECT_EQ(result.runs[0].status, "failed");
+  EXPECT_NE(result.runs[0].error.find("another config"), std::string::npos) << result.runs[0].error;
 }
 
 TEST(Sweep, BadFilesNameTheProblem) {
