@@ -8,6 +8,7 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/train/checkpoint.h"
 #include "mvpose3d/train/hooks.h"
+#include "mvpose3d/train/trainer.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +19,6 @@
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
-#include <torch/cuda.h>
 
 #include "tools/commands.h"
 
@@ -61,8 +61,7 @@ void add_eval_command(CLI::App& app) {
     train::load_training_checkpoint(o->checkpoint, net, nullptr);
     const fs::path dir = o->out.empty() ? start_run(loaded, command_line()) : fs::path(o->out);
     if (config.threads > 0) at::set_num_threads(config.threads);
-    const at::Device device =
-        torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    const at::Device device = train::default_device();
     net->to(device);
     spdlog::info("evaluating {} on {}", o->checkpoint, device.str());
     const eval::EvalSummary summary =

@@ -95,21 +95,21 @@ ViewSelectedDataset::ViewSelectedDataset(std::shared_ptr<const MultiviewDataset>
                    v,
                    base_->num_views());
   }
+  view_index_ =
+      at::tensor(std::vector<std::int64_t>(view_order_.begin(), view_order_.end()), at::kLong);
 }
 
 MultiviewSample ViewSelectedDataset::get(std::int64_t index) const {
   MultiviewSample sample = base_->get(index);
-  const at::Tensor order =
-      at::tensor(std::vector<std::int64_t>(view_order_.begin(), view_order_.end()), at::kLong);
   std::vector<Camera> cameras;
   std::vector<Eigen::Matrix<double, 2, 3>> crops;
   for (int v : view_order_) {
     cameras.push_back(sample.cameras[static_cast<std::size_t>(v)]);
     crops.push_back(sample.crop_from_original[static_cast<std::size_t>(v)]);
   }
-  sample.images = sample.images.index_select(0, order).contiguous();
-  sample.joints_2d_px = sample.joints_2d_px.index_select(0, order).contiguous();
-  sample.visibility = sample.visibility.index_select(0, order).contiguous();
+  sample.images = sample.images.index_select(0, view_index_).contiguous();
+  sample.joints_2d_px = sample.joints_2d_px.index_select(0, view_index_).contiguous();
+  sample.visibility = sample.visibility.index_select(0, view_index_).contiguous();
   sample.cameras = std::move(cameras);
   sample.crop_from_original = std::move(crops);
   return sample;

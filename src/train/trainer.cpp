@@ -27,10 +27,6 @@ namespace {
 // or the data is broken, not one unlucky batch).
 constexpr int kMaxConsecutiveSkips = 20;
 
-at::Device pick_device() {
-  return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-}
-
 // The step recorded in one metrics.jsonl line ({"step": N, ...}), or -1.
 std::int64_t step_of_json_line(const std::string& line) {
   const auto key = line.find("\"step\":");
@@ -44,8 +40,12 @@ std::int64_t step_of_json_line(const std::string& line) {
 
 }  // namespace
 
+at::Device default_device() {
+  return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+}
+
 Trainer::Trainer(RunConfig config, TrainerOptions options)
-    : config_(std::move(config)), options_(std::move(options)), device_(pick_device()) {
+    : config_(std::move(config)), options_(std::move(options)), device_(default_device()) {
   MVPOSE3D_CHECK(!options_.run_dir.empty(), "Trainer: no run directory");
   MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
                  "Trainer: resume and fine-tune weights are exclusive");
@@ -112,8 +112,13 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
                       eval::camera_batch_from(batch),  // the evaluator feeds the same cameras
                       through_dlt);
   const LossTerms loss = compute_losses(out, batch, tc.loss, r.step);
-  r.total_loss = loss.total.item<double>();
-  for (const auto& [name, value] : loss.terms) r.terms[name] = value.item<double>();
+  // One device-to-host copy for the total and every term (not one sync per scalar).
+  std::vector<at::Tensor> scalars{loss.total.detach()};
+  for (const auto& [name, value] : loss.terms) scalars.push_back(value);
+  const at::Tensor host = at::stack(scalars).to(at::kCPU, at::kDouble);
+  r.total_loss = host[0].item<double>();
+  std::size_t k = 1;
+  for (const auto& [name, value] : loss.terms) r.terms[name] = host[k++].item<double>();
 
   optimizer_->zero_grad();
   bool finite = std::isfinite(r.total_loss);

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <ATen/core/Tensor.h>
+
 namespace mvpose3d {
 
 // split: "train" or "test". camera_set applies to "test" only ("seen" for "train"). Throws Error
@@ -47,6 +49,7 @@ class ViewSelectedDataset : public MultiviewDataset {
  private:
   std::shared_ptr<const MultiviewDataset> base_;
   std::vector<int> view_order_;
+  at::Tensor view_index_;  // view_order_ as an int64 tensor, made once (get runs per sample)
 };
 
 }  // namespace mvpose3d

@@ -40,6 +40,9 @@ struct StepResult {
 
 class Trainer;
 
+// The device runs train and evaluate on: the first CUDA device when one is usable, else the CPU.
+at::Device default_device();
+
 // Extension points of the loop. A hook stops the run with Trainer::request_stop.
 class Hook {
  public:
