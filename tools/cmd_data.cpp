@@ -178,6 +178,20 @@ void add_data_command(CLI::App& app) {
       write_preview_png(samples, dataset->skeleton(), a->out, options);
       spdlog::info(
           "wrote {} samples x {} views to {}", samples.size(), dataset->num_views(), a->out);
+      // How much the views hide: what fusion can add over a per-view detector.
+      double hidden = 0, entries = 0, few_views = 0, joints = 0;
+      for (const auto& s : samples) {
+        const auto visible = s.visibility.gt(0.5);  // [V, J]
+        hidden += static_cast<double>((~visible).sum().item<std::int64_t>());
+        entries += static_cast<double>(visible.numel());
+        few_views += static_cast<double>(visible.sum(0).lt(2).sum().item<std::int64_t>());
+        joints += static_cast<double>(visible.size(1));
+      }
+      spdlog::info(
+          "hidden (occluded or outside the crop): {:.1f} % of joints in a view; {:.1f} % of "
+          "joints visible in fewer than 2 views",
+          100.0 * hidden / entries,
+          100.0 * few_views / joints);
 #else
       throw UsageError("data preview: this build has no OpenCV (MVPOSE3D_WITH_OPENCV)");
 #endif

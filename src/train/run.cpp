@@ -35,7 +35,10 @@ void prepare_run_dir(const RunConfig& config,
     return;
   }
   fs::create_directories(dir);
-  write_file_atomic(dir / "env.txt", collect_environment(argv).to_text());
+  auto environment = collect_environment(argv);
+  // The threads the run will use (the trainer applies config.threads), not the process default.
+  if (config.threads > 0) environment.num_threads = config.threads;
+  write_file_atomic(dir / "env.txt", environment.to_text());
   write_file_atomic(resolved, yaml);
 }
 

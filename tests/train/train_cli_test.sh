@@ -14,6 +14,7 @@ for f in config.resolved.yaml env.txt log.txt metrics.jsonl results.md results.c
 done
 has "$dir/run/final_metrics.json" '"permuted/mpjpe_mm"'
 has "$dir/run/metrics.jsonl" '"kind": "eval"'
+has "$dir/run/env.txt" "num_threads: 1"   # the config's threads, not the process default
 
 # The same directory again is refused; a finished run resumed for 1 more step continues.
 expect 2 "$bin" train --config "$cfg" --run-dir "$dir/run"

@@ -17,6 +17,13 @@ head -c 4 "$dir/p.png" | grep -q PNG || fail "not a PNG"
 expect 0 "$bin" data preview --config configs/synthetic/synthetic_h36m_easy_64.yaml --split test \
   --camera-set unseen --samples 1 --tile 64 --out "$dir/q.png"
 
+# The preview reports how much the views hide: occluders on every line of sight hide most joints.
+expect 0 "$bin" data preview --set data.crop_size_px=64 --set data.synthetic.occluders=4 \
+  --set data.synthetic.occluder_prob=1 --set data.synthetic.occluder_spread_mm=0 --samples 4 \
+  --tile 32 --out "$dir/o.png"
+hidden=$(sed -n 's/.*hidden (occluded or outside the crop): \([0-9.]*\) %.*/\1/p' "$out" "$err")
+[ -n "$hidden" ] && awk "BEGIN { exit !($hidden > 50) }" || fail "hidden joints '$hidden' %, expected > 50"
+
 expect 0 "$bin" data bench --set data.crop_size_px=64 --batches 2 --batch-size 4 --warmup 0 --workers 1
 has "$out" "samples/s"
 
