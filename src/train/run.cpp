@@ -1,9 +1,9 @@
 #include "mvpose3d/train/run.h"
 
+#include "mvpose3d/config/run_start.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/logging.h"
-#include "mvpose3d/core/run_dir.h"
 #include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/train/hooks.h"
 #include "mvpose3d/train/trainer.h"
@@ -35,10 +35,7 @@ void prepare_run_dir(const RunConfig& config,
     return;
   }
   fs::create_directories(dir);
-  auto environment = collect_environment(argv);
-  // The threads the run will use (the trainer applies config.threads), not the process default.
-  if (config.threads > 0) environment.num_threads = config.threads;
-  write_file_atomic(dir / "env.txt", environment.to_text());
+  write_file_atomic(dir / "env.txt", run_environment(config, argv).to_text());
   write_file_atomic(resolved, yaml);
 }
 
