@@ -57,7 +57,16 @@ std::vector<std::string> known_variants() {
           "canonical_rotation",
           "canonical_mean",
           "canonical_equivariant",
-          "canonical_equivariant_shortcut"};
+          "canonical_equivariant_shortcut",
+          "baseline_light_decoder",
+          "canonical_light_decoder"};
+}
+
+// The decoder head of configs/_base_/remelli_resnet152_light.yaml: 1×1 to 256 channels, then
+// transposed convolutions of 128 channels (kernel from the base config).
+void use_light_decoder(ModelConfig& c) {
+  c.decoder_reduce_channels = 256;
+  c.deconv_channels = 128;
 }
 
 // The paper's variants and ours as changes to the base model config.
@@ -86,6 +95,12 @@ ModelConfig variant_config(ModelConfig c, const std::string& variant, const std:
     c.canonical_pooling = "mean";
     c.equivariant = true;
     c.view_shortcut = true;
+  } else if (variant == "baseline_light_decoder") {
+    c.fusion = "none";
+    use_light_decoder(c);
+  } else if (variant == "canonical_light_decoder") {
+    c.fusion = "canonical";
+    use_light_decoder(c);
   } else {
     throw UsageError(fmt::format(
         "unknown variant '{}' (known: {})", variant, fmt::join(known_variants(), ", ")));

@@ -48,6 +48,9 @@ HeatmapDecoderImpl::HeatmapDecoderImpl(const HeatmapDecoderOptions& options) : o
   const auto& o = options_;
   MVPOSE3D_CHECK(o.in_channels() > 0 && o.num_joints() > 0 && o.channels() > 0 && o.layers() >= 0,
                  "HeatmapDecoder: channels, joints and layers must be positive");
+  MVPOSE3D_CHECK(o.reduce_channels() >= 0,
+                 "HeatmapDecoder: reduce_channels must be 0 (none) or positive, got {}",
+                 o.reduce_channels());
   int64_t padding = 0, output_padding = 0;
   switch (o.kernel()) {  // Simple Baselines' _get_deconv_cfg: exact ×2 upsampling
     case 4:
@@ -65,8 +68,12 @@ HeatmapDecoderImpl::HeatmapDecoderImpl(const HeatmapDecoderOptions& options) : o
     default:
       throw Error(fmt::format("HeatmapDecoder: kernel {} is not one of 2, 3, 4", o.kernel()));
   }
-  deconv_layers = nn::Sequential();
   int64_t in = o.in_channels();
+  if (o.reduce_channels() > 0) {
+    reduce_layer = register_module("reduce_layer", conv_bn_relu(in, o.reduce_channels()));
+    in = o.reduce_channels();
+  }
+  deconv_layers = nn::Sequential();
   for (int64_t i = 0; i < o.layers(); ++i) {
     deconv_layers->push_back(
         nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, o.channels(), o.kernel())
@@ -98,7 +105,8 @@ torch::Tensor HeatmapDecoderImpl::forward(const torch::Tensor& features) {
                  "HeatmapDecoder: features must be [N, {}, h, w], got {}",
                  options_.in_channels(),
                  shape_of(features));
-  auto x = options_.layers() > 0 ? deconv_layers->forward(features) : features;
+  auto x = reduce_layer ? reduce_layer->forward(features) : features;
+  if (options_.layers() > 0) x = deconv_layers->forward(x);
   return final_layer(x);
 }
 

@@ -105,6 +105,7 @@ MultiViewPoseNetImpl::MultiViewPoseNetImpl(const PoseNetOptions& options) : opti
   }
   decoder = register_module("decoder",
                             HeatmapDecoder(HeatmapDecoderOptions(channels, options_.num_joints)
+                                               .reduce_channels(c.decoder_reduce_channels)
                                                .layers(c.deconv_layers)
                                                .channels(c.deconv_channels)
                                                .kernel(c.deconv_kernel)));
@@ -129,7 +130,9 @@ std::string MultiViewPoseNetImpl::architecture() const {
                      c.fused_channels);
   }
   if (c.fusion != "none") s += fmt::format(" shortcut={}", c.view_shortcut);
-  s += fmt::format(" decoder={}x{}k{} joints={} views={}",
+  s += " decoder=";
+  if (c.decoder_reduce_channels > 0) s += fmt::format("r{}+", c.decoder_reduce_channels);
+  s += fmt::format("{}x{}k{} joints={} views={}",
                    c.deconv_layers,
                    c.deconv_channels,
                    c.deconv_kernel,

@@ -31,6 +31,41 @@ TEST(HeatmapDecoder, ShapesAndNames) {
   EXPECT_THROW(HeatmapDecoder(HeatmapDecoderOptions(32, 5).kernel(5)), Error);
 }
 
+int64_t parameter_count(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+TEST(HeatmapDecoder, InputReductionIsTheLighterHead) {
+  const int64_t in = 64, reduce = 8, channels = 16, joints = 5, k = 4;
+  HeatmapDecoder plain(HeatmapDecoderOptions(in, joints).layers(3).channels(channels).kernel(k));
+  HeatmapDecoder light(HeatmapDecoderOptions(in, joints)
+                           .reduce_channels(reduce)
+                           .layers(3)
+                           .channels(channels)
+                           .kernel(k));
+  // Parameters: the first deconvolution reads `reduce` channels instead of `in`, and the 1×1
+  // reduction (no bias) with its BN comes first; everything after it is the same.
+  const int64_t tail =
+      2 * channels * channels * k * k + 3 * 2 * channels + channels * joints + joints;
+  EXPECT_EQ(parameter_count(*plain), in * channels * k * k + tail);
+  EXPECT_EQ(parameter_count(*light), in * reduce + 2 * reduce + reduce * channels * k * k + tail);
+  const auto params = light->named_parameters();
+  EXPECT_TRUE(params.contains("reduce_layer.0.weight"));
+  EXPECT_TRUE(params.contains("reduce_layer.1.weight"));  // BN
+  EXPECT_FALSE(params.contains("reduce_layer.0.bias"));   // BN follows
+  EXPECT_EQ(params["deconv_layers.0.weight"].sizes(),
+            (std::vector<int64_t>{reduce, channels, k, k}));  // ConvTranspose: [in, out, k, k]
+  EXPECT_FALSE(plain->named_parameters().contains("reduce_layer.0.weight"));
+  EXPECT_EQ(light(torch::randn({2, in, 3, 4})).sizes(), (std::vector<int64_t>{2, joints, 24, 32}));
+  // Without transposed convolutions the reduction still feeds the final layer.
+  HeatmapDecoder flat(HeatmapDecoderOptions(in, joints).reduce_channels(reduce).layers(0));
+  EXPECT_EQ(flat->final_layer->weight.size(1), reduce);
+  EXPECT_EQ(flat(torch::randn({1, in, 3, 3})).sizes(), (std::vector<int64_t>{1, joints, 3, 3}));
+  EXPECT_THROW(HeatmapDecoder(HeatmapDecoderOptions(in, joints).reduce_channels(-1)), Error);
+}
+
 TEST(SoftArgmax, PeakFlatAndGradient) {
   auto h = torch::zeros({2, 3, 8, 10});
   h.index_put_({0, 1, 3, 5}, 1.0);  // row 3, column 5
@@ -44,9 +79,14 @@ TEST(SoftArgmax, PeakFlatAndGradient) {
   EXPECT_NEAR(flat.coords[1].item<double>(), 3.5, 1e-5);
   const double rms = std::sqrt((10.0 * 10.0 - 1) / 12 + (8.0 * 8.0 - 1) / 12);
   EXPECT_NEAR(flat.confidence.item<double>(), 1.0 / (1.0 + rms), 1e-5);
-  // β sharpens.
-  auto g = torch::randn({4, 6}, torch::kDouble);
+  // β sharpens: on a concave quadratic map p is a discrete Gaussian whose spread shrinks as β grows
+  // (a random map is not enough: two distant near-equal peaks can spread out as β grows).
+  const auto u = torch::arange(6, torch::kDouble).view({1, 6});
+  const auto v = torch::arange(4, torch::kDouble).view({4, 1});
+  const auto g = -((u - 2.3).square() + (v - 1.6).square()) / 4.0;  // [4, 6]
   EXPECT_GT(soft_argmax(g, 10.0).confidence.item<double>(),
+            soft_argmax(g, 3.0).confidence.item<double>());
+  EXPECT_GT(soft_argmax(g, 3.0).confidence.item<double>(),
             soft_argmax(g, 1.0).confidence.item<double>());
   // Differentiable.
   auto x = torch::randn({2, 6, 6}, torch::requires_grad());

@@ -106,6 +106,9 @@ std::vector<Variant> variants() {
   auto fusion_shortcut = tiny_model_config("fusion");
   fusion_shortcut.view_shortcut = true;
   list.push_back({"fusion_shortcut", fusion_shortcut});
+  auto reduced = tiny_model_config("canonical");
+  reduced.decoder_reduce_channels = 6;
+  list.push_back({"canonical_reduced_decoder", reduced});
   return list;
 }
 

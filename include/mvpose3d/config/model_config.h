@@ -20,6 +20,7 @@ struct ModelConfig {
   bool view_shortcut = false;                // add each view's features to its decoder input
   int latent_channels = 300;                 // channels of the per-view latent before the FTL
   int fused_channels = 400;                  // channels of the fused canonical representation
+  int decoder_reduce_channels = 0;           // 1×1 reduction before the decoder, 0 = none
   int deconv_layers = 3;                     // transposed convolutions in the heatmap decoder
   int deconv_channels = 256;                 // channels of each decoder layer
   int deconv_kernel = 4;                     // kernel size of the transposed convolutions
@@ -71,6 +72,11 @@ struct ModelConfig {
       "poor fused code cannot break every view)");
     v("latent_channels", latent_channels, "channels of the per-view latent code", Positive());
     v("fused_channels", fused_channels, "channels of the fused canonical code", Positive());
+    v("decoder_reduce_channels",
+      decoder_reduce_channels,
+      "0 = none (Simple Baselines); else a 1x1 conv + BN + ReLU to this many channels before the "
+      "transposed convolutions, for a lighter head (docs/models.md)",
+      NonNegative());
     v("deconv_layers", deconv_layers, "transposed convolutions in the decoder", NonNegative());
     v("deconv_channels", deconv_channels, "channels of each decoder layer", Positive());
     v("deconv_kernel",
