@@ -4,7 +4,7 @@
 # the results to OUT_DIR (default: runs/gpu). See docs/gpu.md.
 #
 # Without apt on that machine, carry Debian's -dev packages as .debs in .gpu-deps/ (made on a
-# Debian machine with scripts/fetch_gpu_deps.sh); they are unpacked into /tmp/deps.
+# Debian machine with scripts/fetch_gpu_deps.sh, HDF5 included); they are unpacked into /tmp/deps.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
