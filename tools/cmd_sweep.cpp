@@ -31,10 +31,10 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("file", o->file, "sweep YAML (see configs/ablations/)")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("--set", o->overrides, "override one key in every run")
+  command->add_option("--set", o->overrides, "override one key in every run (repeat for several)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
-  command->add_option("--only", o->only, "run only these runs (by name)")
+  command->add_option("--only", o->only, "run only this run, by name (repeat for several)")
       ->type_name("RUN")
       ->allow_extra_args(false);
 
