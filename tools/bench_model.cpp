@@ -62,11 +62,11 @@ std::vector<std::string> known_variants() {
           "canonical_light_decoder"};
 }
 
-// The decoder head of configs/_base_/remelli_resnet152_light.yaml: 1×1 to 256 channels, then
-// transposed convolutions of 128 channels (kernel from the base config).
+// The decoder head of configs/_base_/remelli_resnet152_light.yaml: 1×1 to 256 channels, then 3×3
+// transposed convolutions (channels from the base config).
 void use_light_decoder(ModelConfig& c) {
   c.decoder_reduce_channels = 256;
-  c.deconv_channels = 128;
+  c.deconv_kernel = 3;
 }
 
 // The paper's variants and ours as changes to the base model config.

@@ -19,9 +19,9 @@ params() {
 full=$(params canonical) light=$(params canonical_light_decoder)
 # Only the heads differ. From ResNet-18's 512 channels, the 4x4 head: 512*256*16 + 2*256*256*16
 # weights + 3 BN of 2*256 + final 256*17 + 17 = 4200209; the light head: 512*256 + BN 2*256 +
-# 256*128*16 + 2*128*128*16 + 3 BN of 2*128 + final 128*17 + 17 = 1183121.
-[ $((full - light)) -eq 3017088 ] ||
-  fail "canonical $full vs canonical_light_decoder $light parameters: expected 3017088 fewer"
+# 3*256*256*9 + 3 BN of 2*256 + final 256*17 + 17 = 1906961.
+[ $((full - light)) -eq 2293248 ] ||
+  fail "canonical $full vs canonical_light_decoder $light parameters: expected 2293248 fewer"
 
 # Bad input: exit status 2 and a message naming what was wrong.
 expect 2 "$bin" bench model --variants canonical_huge --out "$dir/x"
