@@ -1,6 +1,7 @@
 // `mvpose3d bench model`: parameters, size, latency at batch 1 and throughput per multi-view frame
 // of every network variant and backbone, on the CPU and (when present) CUDA, in float32 and reduced
-// precision. Results: a CSV per device in --out and a table in the log (docs/models.md).
+// precision, optionally with BatchNorm folded into the convolutions. Results: a CSV per device in
+// --out and a table in the log (docs/models.md).
 #include "tools/bench_model.h"
 
 #include "mvpose3d/config/run_config.h"
@@ -41,6 +42,7 @@ struct BenchModelOptions {
   std::vector<std::string> variants{
       "baseline", "fusion", "canonical", "canonical_mean", "canonical_equivariant"};
   std::vector<std::string> dtypes{"float32"};  // float32, float16, bfloat16
+  std::string fold_batchnorm = "off";          // off, on, both (side by side)
   std::vector<int64_t> batches{1, 8};          // frames per call (each of `views` images)
   int views = 4;
   int joints = 17;
@@ -141,6 +143,9 @@ void run_bench_model(const BenchModelOptions& o) {
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   for (const auto& v : o.variants) (void)variant_config({}, v, "resnet18");  // fail early
   for (const auto& d : o.dtypes) (void)dtype_from_string(d);
+  std::vector<bool> fold_states;  // per variant, in this order
+  if (o.fold_batchnorm == "off" || o.fold_batchnorm == "both") fold_states.push_back(false);
+  if (o.fold_batchnorm == "on" || o.fold_batchnorm == "both") fold_states.push_back(true);
 
   std::vector<std::string> overrides;
   for (const auto& s : o.overrides) overrides.push_back(s);
@@ -149,7 +154,7 @@ void run_bench_model(const BenchModelOptions& o) {
   const fs::path out_dir(o.out_dir);
   fs::create_directories(out_dir);
   std::ostringstream csv;
-  csv << "device,threads,backbone,variant,dtype,views,joints,size,params,weights_mb_fp32,"
+  csv << "device,threads,backbone,variant,batchnorm,dtype,views,joints,size,params,weights_mb_fp32,"
          "weights_mb_dtype,batch_frames,ms_per_call,ms_per_frame,frames_per_s,status\n";
   spdlog::info("bench model: {} ({} threads), {} views of {}x{} px, {} joints",
                device.str(),
@@ -158,9 +163,10 @@ void run_bench_model(const BenchModelOptions& o) {
                o.size,
                o.size,
                o.joints);
-  spdlog::info("{:<10} {:<30} {:<9} {:>9} {:>9} {:>6} {:>11} {:>10}",
+  spdlog::info("{:<10} {:<30} {:<7} {:<9} {:>9} {:>9} {:>6} {:>11} {:>10}",
                "backbone",
                "variant",
+               "BN",
                "dtype",
                "params(M)",
                "MB(fp32)",
@@ -170,69 +176,78 @@ void run_bench_model(const BenchModelOptions& o) {
   const auto cams = bench_cameras(o.views, o.size);
   for (const auto& backbone : o.backbones) {
     for (const auto& variant : o.variants) {
-      const ModelConfig config = variant_config(base.model, variant, backbone);
-      torch::manual_seed(o.seed);
-      auto net = models::make_model(config, o.joints, o.views);
-      net->eval();
-      const auto size = models::model_size(*net);
-      for (const auto& dtype_name : o.dtypes) {
-        const auto dtype = dtype_from_string(dtype_name);
-        const int64_t bytes = dtype == at::kFloat ? 4 : 2;
-        net->to(device, dtype);
-        for (int64_t batch : o.batches) {
-          std::string status = "ok";
-          double seconds = std::nan("");
-          try {
-            const auto images = at::randn({batch, o.views, 3, o.size, o.size},
-                                          at::TensorOptions().device(device).dtype(dtype));
-            const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
-            c10::InferenceMode guard;
-            seconds = median_seconds(
-                device,
-                o.min_seconds,
-                [&] {
-                  const auto out = net->forward(images, cameras);
-                  (void)out;
-                },
-                /*warmups=*/2,
-                /*max_runs=*/50);
-          } catch (const std::exception& e) {
-            status = "unsupported";
-            spdlog::warn("bench model: {} {} {} batch {}: {}",
+      for (const bool folded : fold_states) {
+        const ModelConfig config = variant_config(base.model, variant, backbone);
+        torch::manual_seed(o.seed);
+        auto net = models::make_model(config, o.joints, o.views);
+        net->eval();
+        if (folded) {  // in float32 on the CPU, before the conversion
+          spdlog::info(
+              "{} {}: {} BatchNorm layers folded", backbone, variant, net->fold_batchnorm());
+        }
+        const char* batchnorm = folded ? "folded" : "kept";
+        const auto size = models::model_size(*net);
+        for (const auto& dtype_name : o.dtypes) {
+          const auto dtype = dtype_from_string(dtype_name);
+          const int64_t bytes = dtype == at::kFloat ? 4 : 2;
+          net->to(device, dtype);
+          for (int64_t batch : o.batches) {
+            std::string status = "ok";
+            double seconds = std::nan("");
+            try {
+              const auto images = at::randn({batch, o.views, 3, o.size, o.size},
+                                            at::TensorOptions().device(device).dtype(dtype));
+              const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
+              c10::InferenceMode guard;
+              seconds = median_seconds(
+                  device,
+                  o.min_seconds,
+                  [&] {
+                    const auto out = net->forward(images, cameras);
+                    (void)out;
+                  },
+                  /*warmups=*/2,
+                  /*max_runs=*/50);
+            } catch (const std::exception& e) {
+              status = "unsupported";
+              spdlog::warn("bench model: {} {} {} batch {}: {}",
+                           backbone,
+                           variant,
+                           dtype_name,
+                           batch,
+                           std::string(e.what()).substr(0, 200));
+            }
+            const double ms_frame = 1e3 * seconds / static_cast<double>(batch);
+            csv << fmt::format(
+                "{},{},{},{},{},{},{},{},{},{},{:.2f},{:.2f},{},{:.3f},{:.3f},{:.2f},{}\n",
+                device.str(),
+                at::get_num_threads(),
+                backbone,
+                variant,
+                batchnorm,
+                dtype_name,
+                o.views,
+                o.joints,
+                o.size,
+                size.parameters,
+                size.megabytes(4),
+                size.megabytes(bytes),
+                batch,
+                1e3 * seconds,
+                ms_frame,
+                1e3 / ms_frame,
+                status);
+            spdlog::info("{:<10} {:<30} {:<7} {:<9} {:>9.2f} {:>9.1f} {:>6} {:>11.2f} {:>10.1f}",
                          backbone,
                          variant,
+                         batchnorm,
                          dtype_name,
+                         size.parameters / 1e6,
+                         size.megabytes(4),
                          batch,
-                         std::string(e.what()).substr(0, 200));
+                         ms_frame,
+                         1e3 / ms_frame);
           }
-          const double ms_frame = 1e3 * seconds / static_cast<double>(batch);
-          csv << fmt::format(
-              "{},{},{},{},{},{},{},{},{},{:.2f},{:.2f},{},{:.3f},{:.3f},{:.2f},{}\n",
-              device.str(),
-              at::get_num_threads(),
-              backbone,
-              variant,
-              dtype_name,
-              o.views,
-              o.joints,
-              o.size,
-              size.parameters,
-              size.megabytes(4),
-              size.megabytes(bytes),
-              batch,
-              1e3 * seconds,
-              ms_frame,
-              1e3 / ms_frame,
-              status);
-          spdlog::info("{:<10} {:<30} {:<9} {:>9.2f} {:>9.1f} {:>6} {:>11.2f} {:>10.1f}",
-                       backbone,
-                       variant,
-                       dtype_name,
-                       size.parameters / 1e6,
-                       size.megabytes(4),
-                       batch,
-                       ms_frame,
-                       1e3 / ms_frame);
         }
       }
     }
@@ -264,6 +279,12 @@ void add_bench_model_command(CLI::App& bench) {
   cmd->add_option("--dtypes", o->dtypes, "float32, float16, bfloat16")
       ->delimiter(',')
       ->capture_default_str();
+  cmd->add_option("--fold-batchnorm",
+                  o->fold_batchnorm,
+                  "BatchNorm folded into the convolutions for inference: off, on, or both (each "
+                  "variant timed with and without, side by side)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"off", "on", "both"}));
   cmd->add_option("--batches", o->batches, "frames per forward call (batch 1 = latency)")
       ->delimiter(',')
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/skeleton.h"
+#include "mvpose3d/models/batchnorm_folding.h"
 
 #include <algorithm>
 
@@ -236,9 +237,30 @@ MultiViewPoseNet make_model(const RunConfig& config) {
       config.model, skeleton_by_name(config.data.joints).num_joints(), config.data.num_views);
 }
 
+int64_t MultiViewPoseNetImpl::fold_batchnorm() {
+  MVPOSE3D_CHECK(!is_training(),
+                 "fold_batchnorm: the network is in training mode; call eval() first (folding "
+                 "uses the BatchNorm running statistics)");
+  int64_t n = encoder->fold_batchnorm();
+  n += fold_batchnorm_in_sequentials(*this);  // the fusion block and the decoder
+  batchnorm_folded_ = true;
+  return n;
+}
+
+void MultiViewPoseNetImpl::train(bool on) {
+  MVPOSE3D_CHECK(!(on && batchnorm_folded_),
+                 "the network's BatchNorm layers are folded into its convolutions for inference "
+                 "(fold_batchnorm); it cannot train");
+  torch::nn::Module::train(on);
+}
+
 void save_model(const MultiViewPoseNet& net,
                 const std::filesystem::path& file,
                 const std::map<std::string, std::string>& metadata) {
+  MVPOSE3D_CHECK(!net->batchnorm_folded(),
+                 "save_model '{}': the network's BatchNorm layers are folded into its convolutions "
+                 "for inference (fold_batchnorm); save the network before folding",
+                 file.string());
   save_checkpoint(*net, file, net->architecture(), metadata);
 }
 

@@ -3,6 +3,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/models/batchnorm_folding.h"
 #include "mvpose3d/models/state_dict.h"
 
 #include <algorithm>
@@ -37,6 +38,24 @@ nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t
 nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride) {
   if (stride == 1 && in == out) return nullptr;
   return nn::Sequential(conv(in, out, 1, stride, 0), nn::BatchNorm2d(out));
+}
+
+// bn(conv(x)), or conv(x) once bn is folded into conv.
+torch::Tensor conv_bn(nn::Conv2d& conv, nn::BatchNorm2d& bn, const torch::Tensor& x) {
+  auto y = conv(x);
+  return bn ? bn(y) : y;
+}
+
+// Folds `bn` (the child registered as `name`) into `conv` and removes it; 1 if folded.
+int64_t fold_member(nn::Module& owner,
+                    const std::string& name,
+                    nn::Conv2d& conv,
+                    nn::BatchNorm2d& bn) {
+  if (!bn) return 0;
+  fold_batchnorm_into(conv, bn);
+  owner.unregister_module(name);
+  bn = nullptr;
+  return 1;
 }
 
 std::string format_shape(at::IntArrayRef sizes) {
@@ -133,10 +152,16 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t width, int64_t strid
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = bn2(conv2(out));
+  auto out = torch::relu(conv_bn(conv1, bn1, x));
+  out = conv_bn(conv2, bn2, out);
   out += downsample ? downsample->forward(x) : x;
   return torch::relu(out);
+}
+
+int64_t BasicBlockImpl::fold_batchnorm() {
+  int64_t n = fold_member(*this, "bn1", conv1, bn1) + fold_member(*this, "bn2", conv2, bn2);
+  if (downsample) n += fold_batchnorm_in_sequentials(*downsample);
+  return n;
 }
 
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t stride) {
@@ -152,11 +177,18 @@ BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t strid
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = torch::relu(bn2(conv2(out)));
-  out = bn3(conv3(out));
+  auto out = torch::relu(conv_bn(conv1, bn1, x));
+  out = torch::relu(conv_bn(conv2, bn2, out));
+  out = conv_bn(conv3, bn3, out);
   out += downsample ? downsample->forward(x) : x;
   return torch::relu(out);
+}
+
+int64_t BottleneckImpl::fold_batchnorm() {
+  int64_t n = fold_member(*this, "bn1", conv1, bn1) + fold_member(*this, "bn2", conv2, bn2) +
+              fold_member(*this, "bn3", conv3, bn3);
+  if (downsample) n += fold_batchnorm_in_sequentials(*downsample);
+  return n;
 }
 
 // --- Encoder
@@ -208,7 +240,7 @@ std::vector<torch::Tensor> ResNetEncoderImpl::forward_stages(const torch::Tensor
   MVPOSE3D_CHECK(images.dim() == 4 && images.size(1) == 3,
                  "ResNetEncoder: images must be [N, 3, H, W], got {}",
                  format_shape(images.sizes()));
-  auto x = maxpool(torch::relu(bn1(conv1(images))));
+  auto x = maxpool(torch::relu(conv_bn(conv1, bn1, images)));
   std::vector<torch::Tensor> outs;
   for (auto& stage : layers) {
     x = stage->forward(x);
@@ -219,6 +251,20 @@ std::vector<torch::Tensor> ResNetEncoderImpl::forward_stages(const torch::Tensor
 
 torch::Tensor ResNetEncoderImpl::forward(const torch::Tensor& images) {
   return forward_stages(images).back();
+}
+
+int64_t ResNetEncoderImpl::fold_batchnorm() {
+  int64_t n = fold_member(*this, "bn1", conv1, bn1);
+  for (auto& stage : layers) {
+    for (size_t i = 0; i < stage->size(); ++i) {
+      if (auto* block = stage->ptr(i)->as<BottleneckImpl>()) {
+        n += block->fold_batchnorm();
+      } else if (auto* basic = stage->ptr(i)->as<BasicBlockImpl>()) {
+        n += basic->fold_batchnorm();
+      }
+    }
+  }
+  return n;
 }
 
 torch::Tensor imagenet_normalize(const torch::Tensor& images) {

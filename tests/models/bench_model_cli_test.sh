@@ -1,5 +1,6 @@
 #!/bin/sh
-# `mvpose3d bench model` as a user runs it: the CSV, the lighter decoder head, and bad input.
+# `mvpose3d bench model` as a user runs it: the CSV, the lighter decoder head, BatchNorm folding,
+# and bad input.
 # Usage: bench_model_cli_test.sh path/to/mvpose3d   (run from the source tree)
 set -u
 bin=$1
@@ -22,6 +23,22 @@ full=$(params canonical) light=$(params canonical_light_decoder)
 # 3*256*256*9 + 3 BN of 2*256 + final 256*17 + 17 = 1906961.
 [ $((full - light)) -eq 2293248 ] ||
   fail "canonical $full vs canonical_light_decoder $light parameters: expected 2293248 fewer"
+
+# BatchNorm folded, side by side: each BN's weight and bias (2 C) become the convolution's bias
+# (C), so the Baseline loses one parameter per BN channel: ResNet-18's 4800 (stem 64, stages
+# 256 + 640 + 1280 + 2560 with the shortcuts) and the head's 3 * 256.
+expect 0 "$bin" bench model --backbones resnet18 --variants baseline --fold-batchnorm both \
+  --batches 1 --size 64 --min-seconds 0.01 --threads 1 --out "$dir/fold"
+csv="$dir/fold/model_cpu.csv"
+by_bn() {
+  awk -F, -v want="$1" 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+    $col["batchnorm"] == want && $col["status"] == "ok" { print $col["params"] }' "$csv"
+}
+kept=$(by_bn kept) folded=$(by_bn folded)
+[ -n "$kept" ] && [ -n "$folded" ] && [ $((kept - folded)) -eq 5568 ] ||
+  fail "baseline kept '$kept' vs folded '$folded' parameters: expected 5568 fewer folded"
+expect 2 "$bin" bench model --fold-batchnorm sometimes --out "$dir/x"
+has "$err" "--fold-batchnorm"
 
 # Bad input: exit status 2 and a message naming what was wrong.
 expect 2 "$bin" bench model --variants canonical_huge --out "$dir/x"

@@ -27,6 +27,14 @@ has "$dir/run/final_metrics.json" '"step": 3'
 expect 0 "$bin" eval --config "$cfg" --checkpoint "$dir/run/checkpoints/last.pt" --out "$dir/ev"
 [ -s "$dir/ev/results.md" ] || fail "eval wrote no results.md"
 has "$out" "MPJPE"
+# With BatchNorm folded into the convolutions: the same MPJPE up to float rounding.
+expect 0 "$bin" eval --config "$cfg" --checkpoint "$dir/run/checkpoints/last.pt" --out "$dir/evf" \
+  --fold-batchnorm
+has "$err" "BatchNorm layers into their convolutions"
+seen_mpjpe() { awk -F, '$1 == "seen" && $2 == "all" { print $7 }' "$1/results.csv"; }
+a=$(seen_mpjpe "$dir/ev") b=$(seen_mpjpe "$dir/evf")
+awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a > 0 && d < 0.01 && d > -0.01) }' ||
+  fail "seen MPJPE $a mm unfolded vs $b mm folded"
 # A corrupted checkpoint is refused, naming it, and nothing is written.
 head -c 1000 "$dir/run/checkpoints/last.pt" > "$dir/bad.pt"
 expect 1 "$bin" eval --config "$cfg" --checkpoint "$dir/bad.pt" --out "$dir/ev2"

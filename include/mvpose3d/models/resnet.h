@@ -66,9 +66,12 @@ class BasicBlockImpl : public torch::nn::Module {
  public:
   BasicBlockImpl(int64_t in_channels, int64_t width, int64_t stride);
   torch::Tensor forward(const torch::Tensor& x);  // [N, C_in, H, W] -> [N, width, H/s, W/s]
+  // Folds bn1, bn2 (and the shortcut's BN) into the convolutions before them and removes them
+  // (batchnorm_folding.h); returns the number folded.
+  int64_t fold_batchnorm();
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};  // empty once folded
   torch::nn::Sequential downsample{nullptr};  // registered only when needed (as in torchvision)
 };
 TORCH_MODULE(BasicBlock);
@@ -79,6 +82,7 @@ class BottleneckImpl : public torch::nn::Module {
  public:
   BottleneckImpl(int64_t in_channels, int64_t width, int64_t stride);
   torch::Tensor forward(const torch::Tensor& x);  // [N, C_in, H, W] -> [N, 4·width, H/s, W/s]
+  int64_t fold_batchnorm();                       // as BasicBlock's
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
@@ -96,10 +100,16 @@ class ResNetEncoderImpl : public torch::nn::Module {
   // The output of every stage kept: [layer1, layer2, ...].
   std::vector<torch::Tensor> forward_stages(const torch::Tensor& images);
 
+  // Every BatchNorm folded into the convolution before it, for inference (batchnorm_folding.h):
+  // the running statistics are used, so call it in eval mode. The encoder no longer has
+  // torchvision's keys afterwards. Returns the number of BatchNorm layers folded (155 for
+  // ResNet-152); 0 when called again.
+  int64_t fold_batchnorm();
+
   const ResNetOptions& options() const { return options_; }
 
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};  // empty once folded
   torch::nn::MaxPool2d maxpool{nullptr};
   std::vector<torch::nn::Sequential> layers;  // registered as "layer1", "layer2", ...
 
