@@ -1,9 +1,12 @@
 // CUDA kernels of the fused triangulation. A first tiny kernel prepares each group's matrices once
 // (normalised when they are constants). Then threads map to points (one thread, one point); a
-// block handles points of one group only, so that the group's prepared matrices are read once per
-// block into shared memory, and the block's projection-matrix gradient has a single owner. The
-// per-point math is ops/triangulate_math.h, shared with the CPU loop.
+// block (up to 256 threads, fewer warps for small groups) handles points of one group only, so that
+// the group's prepared matrices are read once per block into shared memory, and the block's
+// projection-matrix gradient has a single owner. The per-point math is ops/triangulate_math.h,
+// shared with the CPU loop.
 #include "mvpose3d/config.h"
+
+#include <algorithm>
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
@@ -17,8 +20,16 @@ namespace mvpose3d::ops::detail {
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 256;  // the most threads per block
 constexpr int kMaxViews = 32;
+
+// Threads per block for groups of `per_group` points: kThreads, or fewer whole warps when a group
+// is smaller. A block never spans two groups, so with one camera set per frame (17 joints per
+// group) 256-thread blocks would leave 239 threads idle; 32-thread blocks leave 15.
+int threads_per_block(int64_t per_group) {
+  const int64_t warps = std::max<int64_t>(1, (per_group + 31) / 32);
+  return static_cast<int>(std::min<int64_t>(kThreads, warps * 32));
+}
 
 // One group's matrices in accumulation precision followed by its frame (centre x, y, z, scale):
 // 12 V + 4 values, made once per call by prepare_groups_kernel and staged per block in shared
@@ -247,7 +258,8 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   if (n == 0) return result;
   const int64_t groups = proj.size(0);
   const int64_t per_group = n / groups;
-  const int64_t blocks_per_group = (per_group + kThreads - 1) / kThreads;
+  const int threads = threads_per_block(per_group);
+  const int64_t blocks_per_group = (per_group + threads - 1) / threads;
   const int num_views = static_cast<int>(x.size(1));
   cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cuda", [&] {
@@ -256,7 +268,7 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
       const at::Tensor prepared =
           prepare_groups<scalar_t, acc_t>(proj, settings.normalize_in_kernel, accumulate, stream);
       forward_kernel<scalar_t, acc_t>
-          <<<groups * blocks_per_group, kThreads, group_bytes<acc_t>(num_views), stream>>>(
+          <<<groups * blocks_per_group, threads, group_bytes<acc_t>(num_views), stream>>>(
               x.data_ptr<scalar_t>(),
               prepared.data_ptr<acc_t>(),
               weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
@@ -290,8 +302,9 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0);
   const int64_t groups = proj.size(0);
-  const int64_t per_group = n / groups;
-  const int64_t blocks_per_group = (per_group + kThreads - 1) / kThreads;
+  const int64_t per_group = groups > 0 ? n / groups : 0;
+  const int threads = threads_per_block(per_group);
+  const int64_t blocks_per_group = (per_group + threads - 1) / threads;
   const int num_views = static_cast<int>(x.size(1));
   FusedGrads grads;
   at::Tensor grad_x = at::empty_like(x);
@@ -306,10 +319,10 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
       dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
         using acc_t = decltype(acc_tag);
         const size_t smem =
-            group_bytes<acc_t>(num_views) + (kThreads / 32) * 12 * num_views * sizeof(acc_t);
+            group_bytes<acc_t>(num_views) + (threads / 32) * 12 * num_views * sizeof(acc_t);
         const at::Tensor prepared = prepare_groups<scalar_t, acc_t>(
             proj, settings.normalize_in_kernel, eigenvector.scalar_type(), stream);
-        backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, kThreads, smem, stream>>>(
+        backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, threads, smem, stream>>>(
             grad_c.data_ptr<scalar_t>(),
             x.data_ptr<scalar_t>(),
             prepared.data_ptr<acc_t>(),
