@@ -10,6 +10,7 @@
 #include <cmath>
 #include <string>
 
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -208,6 +209,26 @@ TEST(BatchNormFolding, EveryNetworkVariantGivesTheSameOutputs) {
     EXPECT_LT((folded.joints3d_mm - expected.joints3d_mm).abs().max().item<double>(), 0.1);
     EXPECT_EQ(net->fold_batchnorm(), 0);
   }
+}
+
+// Folding a network that already lives on the GPU (the folded weights are made on its device).
+TEST(BatchNormFolding, FoldedOnTheGpu_CUDA) {
+  at::globalContext().setAllowTF32CuDNN(false);  // compare float32 with float32, not TF32
+  const int views = 3;
+  torch::manual_seed(5);
+  auto net = make_model(tiny_model_config("canonical"), 5, views);
+  randomize_batchnorm(*net);
+  net->eval();
+  net->to(at::kCUDA);
+  const auto images = torch::randn({2, views, 3, 64, 64}).cuda();
+  const auto cams = CameraBatch::from_cameras(ring(views), 2).to(at::kCUDA);
+  torch::NoGradGuard no_grad;
+  const auto expected = net->forward(images, cams);
+  EXPECT_GT(net->fold_batchnorm(), 0);
+  const auto folded = net->forward(images, cams);
+  EXPECT_TRUE(net->decoder->final_layer->weight.is_cuda());
+  EXPECT_LT(max_relative_error(folded.heatmaps, expected.heatmaps), 1e-4);
+  at::globalContext().setAllowTF32CuDNN(true);
 }
 
 TEST(BatchNormFolding, AFoldedNetworkNeitherTrainsNorSaves) {
