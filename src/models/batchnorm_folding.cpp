@@ -44,11 +44,12 @@ std::pair<at::Tensor, at::Tensor> folded_weights(const at::Tensor& weight,
                                                  const at::Tensor& bias,
                                                  int64_t out_dim,
                                                  const FoldedAffine& affine) {
+  const auto scale = affine.scale.to(weight.device());
   std::vector<int64_t> shape(weight.dim(), 1);
   shape[out_dim] = -1;
-  const auto w = weight.detach().to(at::kDouble) * affine.scale.to(weight.device()).view(shape);
+  const auto w = weight.detach().to(at::kDouble) * scale.view(shape);
   auto b = affine.shift.to(weight.device());
-  if (bias.defined()) b = b + bias.detach().to(at::kDouble) * affine.scale.to(weight.device());
+  if (bias.defined()) b = b + bias.detach().to(at::kDouble) * scale;
   return {w.to(weight.scalar_type()), b.to(weight.scalar_type())};
 }
 

@@ -242,7 +242,8 @@ int64_t MultiViewPoseNetImpl::fold_batchnorm() {
                  "fold_batchnorm: the network is in training mode; call eval() first (folding "
                  "uses the BatchNorm running statistics)");
   int64_t n = encoder->fold_batchnorm();
-  n += fold_batchnorm_in_sequentials(*this);  // the fusion block and the decoder
+  if (fusion) n += fold_batchnorm_in_sequentials(*fusion);
+  n += fold_batchnorm_in_sequentials(*decoder);
   batchnorm_folded_ = true;
   return n;
 }
