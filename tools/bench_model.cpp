@@ -132,6 +132,93 @@ std::vector<Camera> bench_cameras(int views, int size) {
   return cams;
 }
 
+// What identifies one network in the results.
+struct NetworkLabel {
+  std::string backbone, variant, batchnorm;
+};
+
+// Median seconds per forward call of `net` on `batch` frames of random images, in inference mode.
+double time_forward(models::MultiViewPoseNet& net,
+                    const BenchModelOptions& o,
+                    const std::vector<Camera>& cams,
+                    const at::Device& device,
+                    at::ScalarType dtype,
+                    int64_t batch) {
+  const auto images = at::randn({batch, o.views, 3, o.size, o.size},  // [B, V, 3, S, S]
+                                at::TensorOptions().device(device).dtype(dtype));
+  const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
+  c10::InferenceMode guard;
+  return median_seconds(
+      device,
+      o.min_seconds,
+      [&] {
+        const auto out = net->forward(images, cameras);
+        (void)out;
+      },
+      /*warmups=*/2,
+      /*max_runs=*/50);
+}
+
+// Times `net` in every dtype and batch size of `o`: a CSV row and a log line each. A dtype the
+// device cannot run is reported as "unsupported", and the others go on.
+void bench_network(models::MultiViewPoseNet& net,
+                   const NetworkLabel& label,
+                   const BenchModelOptions& o,
+                   const std::vector<Camera>& cams,
+                   const at::Device& device,
+                   std::ostringstream& csv) {
+  const auto size = models::model_size(*net);
+  for (const auto& dtype_name : o.dtypes) {
+    const auto dtype = dtype_from_string(dtype_name);
+    const int64_t bytes = dtype == at::kFloat ? 4 : 2;
+    net->to(device, dtype);
+    for (int64_t batch : o.batches) {
+      std::string status = "ok";
+      double seconds = std::nan("");
+      try {
+        seconds = time_forward(net, o, cams, device, dtype, batch);
+      } catch (const std::exception& e) {
+        status = "unsupported";
+        spdlog::warn("bench model: {} {} {} batch {}: {}",
+                     label.backbone,
+                     label.variant,
+                     dtype_name,
+                     batch,
+                     std::string(e.what()).substr(0, 200));
+      }
+      const double ms_frame = 1e3 * seconds / static_cast<double>(batch);
+      csv << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.2f},{:.2f},{},{:.3f},{:.3f},{:.2f},{}\n",
+                         device.str(),
+                         at::get_num_threads(),
+                         label.backbone,
+                         label.variant,
+                         label.batchnorm,
+                         dtype_name,
+                         o.views,
+                         o.joints,
+                         o.size,
+                         size.parameters,
+                         size.megabytes(4),
+                         size.megabytes(bytes),
+                         batch,
+                         1e3 * seconds,
+                         ms_frame,
+                         1e3 / ms_frame,
+                         status);
+      spdlog::info("{:<10} {:<30} {:<7} {:<9} {:>9.2f} {:>9.1f} {:>6} {:>11.2f} {:>10.1f}",
+                   label.backbone,
+                   label.variant,
+                   label.batchnorm,
+                   dtype_name,
+                   size.parameters / 1e6,
+                   size.megabytes(4),
+                   batch,
+                   ms_frame,
+                   1e3 / ms_frame);
+    }
+  }
+}
+
 void run_bench_model(const BenchModelOptions& o) {
   MVPOSE3D_CHECK(
       o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '{}'", o.device);
@@ -177,78 +264,15 @@ void run_bench_model(const BenchModelOptions& o) {
   for (const auto& backbone : o.backbones) {
     for (const auto& variant : o.variants) {
       for (const bool folded : fold_states) {
-        const ModelConfig config = variant_config(base.model, variant, backbone);
         torch::manual_seed(o.seed);
-        auto net = models::make_model(config, o.joints, o.views);
+        auto net =
+            models::make_model(variant_config(base.model, variant, backbone), o.joints, o.views);
         net->eval();
         if (folded) {  // in float32 on the CPU, before the conversion
           spdlog::info(
               "{} {}: {} BatchNorm layers folded", backbone, variant, net->fold_batchnorm());
         }
-        const char* batchnorm = folded ? "folded" : "kept";
-        const auto size = models::model_size(*net);
-        for (const auto& dtype_name : o.dtypes) {
-          const auto dtype = dtype_from_string(dtype_name);
-          const int64_t bytes = dtype == at::kFloat ? 4 : 2;
-          net->to(device, dtype);
-          for (int64_t batch : o.batches) {
-            std::string status = "ok";
-            double seconds = std::nan("");
-            try {
-              const auto images = at::randn({batch, o.views, 3, o.size, o.size},
-                                            at::TensorOptions().device(device).dtype(dtype));
-              const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
-              c10::InferenceMode guard;
-              seconds = median_seconds(
-                  device,
-                  o.min_seconds,
-                  [&] {
-                    const auto out = net->forward(images, cameras);
-                    (void)out;
-                  },
-                  /*warmups=*/2,
-                  /*max_runs=*/50);
-            } catch (const std::exception& e) {
-              status = "unsupported";
-              spdlog::warn("bench model: {} {} {} batch {}: {}",
-                           backbone,
-                           variant,
-                           dtype_name,
-                           batch,
-                           std::string(e.what()).substr(0, 200));
-            }
-            const double ms_frame = 1e3 * seconds / static_cast<double>(batch);
-            csv << fmt::format(
-                "{},{},{},{},{},{},{},{},{},{},{:.2f},{:.2f},{},{:.3f},{:.3f},{:.2f},{}\n",
-                device.str(),
-                at::get_num_threads(),
-                backbone,
-                variant,
-                batchnorm,
-                dtype_name,
-                o.views,
-                o.joints,
-                o.size,
-                size.parameters,
-                size.megabytes(4),
-                size.megabytes(bytes),
-                batch,
-                1e3 * seconds,
-                ms_frame,
-                1e3 / ms_frame,
-                status);
-            spdlog::info("{:<10} {:<30} {:<7} {:<9} {:>9.2f} {:>9.1f} {:>6} {:>11.2f} {:>10.1f}",
-                         backbone,
-                         variant,
-                         batchnorm,
-                         dtype_name,
-                         size.parameters / 1e6,
-                         size.megabytes(4),
-                         batch,
-                         ms_frame,
-                         1e3 / ms_frame);
-          }
-        }
+        bench_network(net, {backbone, variant, folded ? "folded" : "kept"}, o, cams, device, csv);
       }
     }
   }
