@@ -302,7 +302,7 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
   const c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0);
   const int64_t groups = proj.size(0);
-  const int64_t per_group = groups > 0 ? n / groups : 0;
+  const int64_t per_group = n / groups;
   const int threads = threads_per_block(per_group);
   const int64_t blocks_per_group = (per_group + threads - 1) / threads;
   const int num_views = static_cast<int>(x.size(1));
