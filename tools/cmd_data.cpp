@@ -22,12 +22,12 @@
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/dataset_factory.h"
-#include "mvpose3d/data/dataset_stats.h"
+#include "mvpose3d/data/labeled/dataset_stats.h"
 #include "mvpose3d/data/loader.h"
-#include "mvpose3d/data/synthetic_rigs.h"
+#include "mvpose3d/data/synthetic/synthetic_rigs.h"
 
 #if MVPOSE3D_OPENCV_ENABLED
-#include "mvpose3d/data/preview.h"
+#include "mvpose3d/data/vis/preview.h"
 #endif
 
 #include <algorithm>

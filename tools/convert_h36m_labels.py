@@ -23,7 +23,7 @@ Output (HDF5, attributes format = "mvpose3d-h36m-labels", version = "1", source)
                   k (K,3,1), p (K,2,1) float64, name (K) strings}   one per (subject, camera)
 
 The conversion only re-lays the data out: joint orders, conventions and units are left as they
-are and interpreted by the C++ reader (include/mvpose3d/data/h36m_labels.h).
+are and interpreted by the C++ reader (include/mvpose3d/data/h36m/h36m_labels.h).
 
 Pickles are read with a restricted unpickler that only rebuilds numpy arrays, dtypes and scalars
 (no other code can run). Needs numpy and h5py only.

@@ -1,9 +1,9 @@
 #include "mvpose3d/data/dataset_factory.h"
 
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/data/h36m_dataset.h"
-#include "mvpose3d/data/synthetic_dataset.h"
-#include "mvpose3d/data/totalcapture_dataset.h"
+#include "mvpose3d/data/h36m/h36m_dataset.h"
+#include "mvpose3d/data/synthetic/synthetic_dataset.h"
+#include "mvpose3d/data/totalcapture/totalcapture_dataset.h"
 
 #include <algorithm>
 #include <numeric>

@@ -14,18 +14,18 @@ expect 0 "$bin" check-config configs/synthetic_default.yaml --set train.steps=7 
 has "$out" "steps: 7  #"
 has "$out" "train_subjects: [S1, S9]  #"
 
-expect 2 "$bin" check-config tests/data/config/bad.yaml
+expect 2 "$bin" check-config tests/config/files/bad.yaml
 has "$err" "mvpose3d: error: 3 errors in the configuration:"
-has "$err" "tests/data/config/bad.yaml:4:3: unknown key 'model.backbonee' (did you mean 'model.backbone'?)"
-has "$err" "tests/data/config/bad.yaml:7:3: train.batch_size: expected an integer, got 'abc'"
-has "$err" "tests/data/config/bad.yaml:10:5: train.optimizer.lr = -0.001; violated constraint: train.optimizer.lr > 0"
+has "$err" "tests/config/files/bad.yaml:4:3: unknown key 'model.backbonee' (did you mean 'model.backbone'?)"
+has "$err" "tests/config/files/bad.yaml:7:3: train.batch_size: expected an integer, got 'abc'"
+has "$err" "tests/config/files/bad.yaml:10:5: train.optimizer.lr = -0.001; violated constraint: train.optimizer.lr > 0"
 [ -s "$out" ] && fail "stdout should be empty on error"
 
 expect 2 "$bin" check-config configs/default.yaml --set train.stepz=5
 has "$err" "mvpose3d: error: --set train.stepz=5: unknown key 'train.stepz' (did you mean 'train.steps'?)"
 
-expect 2 "$bin" check-config tests/data/config/no_such_file.yaml
-has "$err" "mvpose3d: error: tests/data/config/no_such_file.yaml: no such file"
+expect 2 "$bin" check-config tests/config/files/no_such_file.yaml
+has "$err" "mvpose3d: error: tests/config/files/no_such_file.yaml: no such file"
 
 expect 2 "$bin" check-config
 has "$err" "a config FILE is required"

@@ -19,7 +19,7 @@ using testing_config::ScratchDir;
 using testing_config::source_dir;
 
 fs::path fixture(const std::string& name) {
-  return source_dir() / "tests/data/config" / name;
+  return source_dir() / "tests/config/files" / name;
 }
 
 // The messages of the ConfigError that loading throws (fails the test when nothing is thrown).

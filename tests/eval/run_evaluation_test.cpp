@@ -3,7 +3,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/loader.h"
-#include "mvpose3d/data/synthetic_dataset.h"
+#include "mvpose3d/data/synthetic/synthetic_dataset.h"
 #include "mvpose3d/eval/model_inputs.h"
 
 #include <cmath>

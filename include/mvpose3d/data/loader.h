@@ -1,6 +1,9 @@
 // Batches from a MultiviewDataset, prepared by worker threads ahead of the consumer.
 //
-//   MultiviewLoader loader(dataset, {.batch_size = 16, .workers = 2, .prefetch = 2, .seed = 7});
+//   LoaderOptions options;
+//   options.batch_size = 16;
+//   options.seed = 7;
+//   MultiviewLoader loader(dataset, options);
 //   for (int step = 0; step < steps; ++step) {
 //     const MultiviewBatch batch = loader.next();  // blocks until batch `step` is ready
 //   }

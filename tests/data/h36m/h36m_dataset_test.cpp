@@ -1,10 +1,10 @@
 // The Human3.6M reader end to end on the miniature dataset: through the real converter, the
 // labels reader and the image pipeline into MultiviewSamples.
-#include "mvpose3d/data/h36m_dataset.h"
+#include "mvpose3d/data/h36m/h36m_dataset.h"
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/dataset_factory.h"
-#include "mvpose3d/data/hdf5_file.h"
+#include "mvpose3d/data/labeled/hdf5_file.h"
 #include "mvpose3d/data/loader.h"
 #include "mvpose3d/geometry/skeleton.h"
 

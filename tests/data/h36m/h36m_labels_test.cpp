@@ -2,12 +2,12 @@
 // (R world→camera, T = centre, t = −R·T, native H36M distortion without factor-2 terms), the
 // learnable-triangulation joint order and distortion slot order, una-dinosauria's transposed R,
 // and the bad inputs the converter and the readers must refuse.
-#include "mvpose3d/data/h36m_labels.h"
+#include "mvpose3d/data/h36m/h36m_labels.h"
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/npy.h"
-#include "mvpose3d/data/hdf5_file.h"
-#include "mvpose3d/data/image_crop.h"
+#include "mvpose3d/data/labeled/hdf5_file.h"
+#include "mvpose3d/data/labeled/image_crop.h"
 
 #include <gmock/gmock.h>
 #include <map>

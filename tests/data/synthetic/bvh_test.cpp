@@ -1,9 +1,9 @@
 // BVH: parsing, forward kinematics with known offsets and rotations, retargeting to H36M-17,
 // errors that name the file and line, and BVH motion inside the synthetic dataset.
-#include "mvpose3d/data/bvh.h"
+#include "mvpose3d/data/synthetic/bvh.h"
 
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/data/synthetic_dataset.h"
+#include "mvpose3d/data/synthetic/synthetic_dataset.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // The synthetic dataset: labels consistent with the cameras, determinism across workers, camera
 // sets, and configuration errors.
-#include "mvpose3d/data/synthetic_dataset.h"
+#include "mvpose3d/data/synthetic/synthetic_dataset.h"
 
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"

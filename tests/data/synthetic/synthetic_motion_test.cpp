@@ -1,5 +1,5 @@
 // Procedural motion: kinematics, limits, floor contact, capture area, smoothness, determinism.
-#include "mvpose3d/data/synthetic_motion.h"
+#include "mvpose3d/data/synthetic/synthetic_motion.h"
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/random.h"

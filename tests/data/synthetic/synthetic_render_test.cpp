@@ -1,5 +1,5 @@
 // The ray-caster: depth order, exact depths, agreement with Camera::project.
-#include "mvpose3d/data/synthetic_render.h"
+#include "mvpose3d/data/synthetic/synthetic_render.h"
 
 #include <cmath>
 #include <vector>

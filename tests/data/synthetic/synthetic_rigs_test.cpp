@@ -1,5 +1,5 @@
 // Rig generators, jitter, rotation about the vertical axis, and rig name resolution.
-#include "mvpose3d/data/synthetic_rigs.h"
+#include "mvpose3d/data/synthetic/synthetic_rigs.h"
 
 #include "mvpose3d/core/error.h"
 

@@ -4,8 +4,8 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/npy.h"
 #include "mvpose3d/data/dataset_factory.h"
-#include "mvpose3d/data/totalcapture_dataset.h"
-#include "mvpose3d/data/totalcapture_files.h"
+#include "mvpose3d/data/totalcapture/totalcapture_dataset.h"
+#include "mvpose3d/data/totalcapture/totalcapture_files.h"
 #include "mvpose3d/geometry/skeleton.h"
 
 #include <fstream>
