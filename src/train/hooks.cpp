@@ -48,9 +48,6 @@ std::string json_members(const std::string& object) {
 std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir) {
   return run_dir / "checkpoints" / "last.pt";
 }
-std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir) {
-  return run_dir / "checkpoints" / "best.pt";
-}
 std::filesystem::path final_metrics_path(const std::filesystem::path& run_dir) {
   return run_dir / "final_metrics.json";
 }

@@ -81,7 +81,6 @@ std::vector<std::unique_ptr<Hook>> make_default_hooks(const Trainer& trainer);
 
 // Where a run's files are.
 std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir);
-std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir);
 // Written at the very end of a successful run: a run directory with it is finished.
 std::filesystem::path final_metrics_path(const std::filesystem::path& run_dir);
 
