@@ -7,8 +7,8 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/logging.h"
-#include "mvpose3d/core/run_dir.h"
 #include "mvpose3d/ops/triangulate.h"
+#include "mvpose3d/run/run_dir.h"
 
 #include <algorithm>
 #include <chrono>
