@@ -30,13 +30,10 @@ void add_check_config_command(CLI::App& app) {
       "Check a config file strictly (with its base files and --set overrides) and print the "
       "resolved YAML, or every error");
   command->add_option("file", options->file, "config YAML file")->type_name("FILE");
-  command
-      ->add_option("--set",
-                   options->overrides,
-                   "override one key after all files, e.g. --set train.optimizer.lr=0.0005 "
-                   "(VALUE is YAML; repeatable)")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  add_set_option(command,
+                 options->overrides,
+                 "override one key after all files, e.g. --set train.optimizer.lr=0.0005 "
+                 "(VALUE is YAML; repeatable)");
   CLI::Option* defaults = command->add_flag(
       "--defaults", options->defaults, "print the default config (configs/default.yaml) instead");
   CLI::Option* reference = command->add_flag(

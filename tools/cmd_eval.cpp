@@ -5,11 +5,10 @@
 // pick others) and writes the tables (results.md, .csv, .tex) and, with eval.save_predictions,
 // the predicted joints into DIR (default: a new run directory <output_root>/<name>-eval/<time>/).
 #include "mvpose3d/config/run_config.h"
-#include "mvpose3d/config/run_start.h"
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/train/checkpoint.h"
-#include "mvpose3d/train/hooks.h"
-#include "mvpose3d/train/trainer.h"
+#include "mvpose3d/eval/run_evaluation.h"
+#include "mvpose3d/models/pose_net.h"
+#include "mvpose3d/run/run_dir.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -38,17 +37,11 @@ void add_eval_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* command =
       app.add_subcommand("eval", "Evaluate a checkpoint: MPJPE tables in the paper's layout");
-  command
-      ->add_option(
-          "--config", o->config, "run config YAML (the model and data it was trained with)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  command->add_option("--checkpoint", o->checkpoint, "checkpoint file (checkpoints/best.pt)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  command->add_option("--set", o->overrides, "override one key, e.g. --set eval.samples=200")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  add_input_file_option(
+      command, "--config", o->config, "run config YAML (the model and data it was trained with)");
+  add_input_file_option(
+      command, "--checkpoint", o->checkpoint, "checkpoint file (checkpoints/best.pt)");
+  add_set_option(command, o->overrides, "override one key, e.g. --set eval.samples=200");
   command->add_option("--out", o->out, "output directory (default: a new run directory)")
       ->type_name("DIR");
   command->add_flag("--fold-batchnorm",
@@ -62,20 +55,20 @@ void add_eval_command(CLI::App& app) {
     loaded.config.name = loaded.name;
     const RunConfig& config = loaded.config;
     // Check the datasets and the checkpoint before creating any output directory.
-    const auto sets = train::make_eval_datasets(config);
+    const auto sets = eval::make_eval_datasets(config);
     auto net = models::make_model(config);
-    train::load_training_checkpoint(o->checkpoint, net, nullptr);
+    models::load_model(net, o->checkpoint);  // the weights of a training checkpoint
     if (o->fold_batchnorm) {
       net->eval();
       spdlog::info("folded {} BatchNorm layers into their convolutions", net->fold_batchnorm());
     }
     const fs::path dir = o->out.empty() ? start_run(loaded, command_line()) : fs::path(o->out);
     if (config.threads > 0) at::set_num_threads(config.threads);
-    const at::Device device = train::default_device();
+    const at::Device device = eval::default_device();
     net->to(device);
     spdlog::info("evaluating {} on {}", o->checkpoint, device.str());
     const eval::EvalSummary summary =
-        train::evaluate_model(net, config, device, sets, config.eval.save_predictions);
+        eval::evaluate_model(net, config, device, sets, config.eval.save_predictions);
     summary.write(dir, "results");
     std::fputs(summary.full_report().c_str(), stdout);
     spdlog::info("tables in {}", (dir / "results.md").string());

@@ -28,12 +28,8 @@ void add_sweep_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
       "sweep", "Train and evaluate a list or grid of configs, then print one comparison table");
-  command->add_option("file", o->file, "sweep YAML (see configs/ablations/)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  command->add_option("--set", o->overrides, "override one key in every run (repeat for several)")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  add_input_file_option(command, "file", o->file, "sweep YAML (see configs/ablations/)");
+  add_set_option(command, o->overrides, "override one key in every run (repeat for several)");
   command->add_option("--only", o->only, "run only this run, by name (repeat for several)")
       ->type_name("RUN")
       ->allow_extra_args(false);

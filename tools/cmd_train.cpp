@@ -5,10 +5,11 @@
 // --run-dir), or continues an interrupted run from its checkpoints/last.pt with the run's own
 // config.resolved.yaml (--set may change it, e.g. train.steps to train longer).
 #include "mvpose3d/config/run_config.h"
-#include "mvpose3d/config/run_start.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/run/run_dir.h"
 #include "mvpose3d/train/run.h"
+#include "mvpose3d/train/trainer.h"
 
 #include <filesystem>
 #include <memory>
@@ -35,9 +36,7 @@ void add_train_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("train", "Train a model from a config file");
   command->add_option("--config", o->config, "run config YAML")->check(CLI::ExistingFile);
-  command->add_option("--set", o->overrides, "override one key, e.g. --set train.steps=2000")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  add_set_option(command, o->overrides, "override one key, e.g. --set train.steps=2000");
   command->add_option("--resume", o->resume, "continue the run in RUN_DIR from its last checkpoint")
       ->type_name("RUN_DIR");
   command->add_option("--run-dir", o->run_dir, "run directory to create (default: timestamped)")
@@ -65,12 +64,13 @@ void add_train_command(CLI::App& app) {
       }
       train::RunOptions resume;
       resume.resume = true;
-      train::run_training(loaded.config, dir, resume);
+      train::run_training(loaded.config, dir, resume, train::make_run_model(loaded.config));
       return;
     }
     if (o->config.empty()) throw UsageError("train: --config FILE or --resume RUN_DIR is required");
     const LoadedConfig loaded = load_config_with_origins(o->config, o->overrides);
-    train::check_run_can_start(loaded.config);  // before any directory is created
+    // Before any directory is created; the model is the one the run trains.
+    models::MultiViewPoseNet model = train::check_run_can_start(loaded.config);
     fs::path dir;
     if (o->run_dir.empty()) {
       dir = start_run(loaded, command_line());
@@ -81,11 +81,11 @@ void add_train_command(CLI::App& app) {
                          " already holds a run; continue it with --resume, or pick another "
                          "--run-dir");
       }
-      train::prepare_run_dir(loaded.config, dir, command_line());
+      prepare_run_dir(loaded.config, dir, command_line());
     }
     train::RunOptions fresh;
     fresh.init_weights = o->weights;
-    train::run_training(loaded.config, dir, fresh);
+    train::run_training(loaded.config, dir, fresh, std::move(model));
   });
 }
 

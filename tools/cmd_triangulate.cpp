@@ -126,9 +126,7 @@ void add_triangulate_command(CLI::App& app) {
   auto args = std::make_shared<TriangulateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "triangulate", "Triangulate 2D points [N, V, 2] from V calibrated views to 3D");
-  cmd->add_option("--points2d", args->points2d, "[N, V, 2] pixel coordinates (.npy)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_input_file_option(cmd, "--points2d", args->points2d, "[N, V, 2] pixel coordinates (.npy)");
   auto* proj =
       cmd->add_option("--proj", args->proj, "[V, 3, 4] or [N, V, 3, 4] projection matrices (.npy)")
           ->check(CLI::ExistingFile);

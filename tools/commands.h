@@ -13,6 +13,23 @@ namespace mvpose3d::tools {
 // The process's argv, kept for env.txt in run directories.
 const std::vector<std::string>& command_line();
 
+// --set KEY=VALUE, repeatable: one config override each (applied after the config files).
+inline CLI::Option* add_set_option(CLI::App* command,
+                                   std::vector<std::string>& overrides,
+                                   const std::string& help) {
+  return command->add_option("--set", overrides, help)
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+// An input file the command cannot do without: required, and it must exist.
+inline CLI::Option* add_input_file_option(CLI::App* command,
+                                          const std::string& name,
+                                          std::string& file,
+                                          const std::string& help) {
+  return command->add_option(name, file, help)->required()->check(CLI::ExistingFile);
+}
+
 // One add_<name>_command(CLI::App&) per subcommand, defined in cmd_<name>.cpp.
 void add_triangulate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

@@ -118,15 +118,6 @@ std::string metric_label(Metric metric) {
   return metric_info(metric).label;
 }
 
-Metric metric_from_key(const std::string& key) {
-  std::vector<std::string> keys;
-  for (const Metric m : all_metrics()) {
-    if (metric_key(m) == key) return m;
-    keys.push_back(metric_key(m));
-  }
-  throw Error(fmt::format("unknown metric \"{}\"; known: {}", key, fmt::join(keys, ", ")));
-}
-
 double MetricRow::value(Metric metric) const {
   switch (metric) {
     case Metric::kMpjpe:

@@ -1,8 +1,9 @@
 #include "mvpose3d/eval/run_evaluation.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/data/camera_batch_from.h"
+#include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/data/loader.h"
-#include "mvpose3d/eval/model_inputs.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +11,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <torch/cuda.h>
 
 namespace mvpose3d::eval {
 
@@ -117,6 +119,39 @@ EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
   }
   stats.seconds = seconds_since(start);
   return stats;
+}
+
+at::Device default_device() {
+  return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+}
+
+std::vector<NamedDataset> make_eval_datasets(const RunConfig& config) {
+  std::vector<NamedDataset> sets;
+  for (const std::string& name : config.eval.camera_sets) {
+    sets.push_back({name, make_dataset(config.data, config.seed, "test", name)});
+  }
+  return sets;
+}
+
+EvalSummary evaluate_model(models::MultiViewPoseNet& net,
+                           const RunConfig& config,
+                           const at::Device& device,
+                           const std::vector<NamedDataset>& sets,
+                           bool keep_predictions) {
+  MVPOSE3D_CHECK(!sets.empty(), "evaluate_model: no camera set to evaluate");
+  EvaluatorOptions options = evaluator_options_for(*sets.front().dataset, config.data.type);
+  options.procrustes = config.eval.procrustes;
+  options.keep_predictions = keep_predictions;
+  PoseEvaluator evaluator(options);
+  EvaluationRunOptions run;
+  run.batch_size = config.train.batch_size;
+  run.workers = config.data.workers;
+  run.device = device;
+  run.max_samples = config.eval.samples;
+  for (const auto& set : sets) {
+    run_evaluation(net, set.dataset, set.name, run, evaluator);
+  }
+  return evaluator.evaluate();
 }
 
 }  // namespace mvpose3d::eval

@@ -2,9 +2,6 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
-#include "mvpose3d/data/dataset_factory.h"
-#include "mvpose3d/eval/pose_evaluator.h"
-#include "mvpose3d/eval/run_evaluation.h"
 
 #include <cmath>
 #include <cstdio>
@@ -47,9 +44,6 @@ std::string json_members(const std::string& object) {
 
 std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir) {
   return run_dir / "checkpoints" / "last.pt";
-}
-std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir) {
-  return run_dir / "checkpoints" / "best.pt";
 }
 std::filesystem::path final_metrics_path(const std::filesystem::path& run_dir) {
   return run_dir / "final_metrics.json";
@@ -149,7 +143,7 @@ void LoggingHook::after_train(Trainer& trainer) {
 // --- EvalHook ---------------------------------------------------------------------------------
 
 void EvalHook::before_train(Trainer& trainer) {
-  sets_ = make_eval_datasets(trainer.config());
+  sets_ = eval::make_eval_datasets(trainer.config());
 }
 
 void EvalHook::after_step(Trainer& trainer, const StepResult&) {
@@ -167,39 +161,9 @@ void EvalHook::after_train(Trainer& trainer) {
   }
 }
 
-std::vector<NamedDataset> make_eval_datasets(const RunConfig& config) {
-  std::vector<NamedDataset> sets;
-  for (const std::string& name : config.eval.camera_sets) {
-    sets.push_back({name, make_dataset(config.data, config.seed, "test", name)});
-  }
-  return sets;
-}
-
-eval::EvalSummary evaluate_model(models::MultiViewPoseNet& net,
-                                 const RunConfig& config,
-                                 const at::Device& device,
-                                 const std::vector<NamedDataset>& sets,
-                                 bool keep_predictions) {
-  MVPOSE3D_CHECK(!sets.empty(), "evaluate_model: no camera set to evaluate");
-  eval::EvaluatorOptions options =
-      eval::evaluator_options_for(*sets.front().dataset, config.data.type);
-  options.procrustes = config.eval.procrustes;
-  options.keep_predictions = keep_predictions;
-  eval::PoseEvaluator evaluator(options);
-  eval::EvaluationRunOptions run;
-  run.batch_size = config.train.batch_size;
-  run.workers = config.data.workers;
-  run.device = device;
-  run.max_samples = config.eval.samples;
-  for (const auto& set : sets) {
-    eval::run_evaluation(net, set.dataset, set.name, run, evaluator);
-  }
-  return evaluator.evaluate();
-}
-
 void EvalHook::evaluate(Trainer& trainer, bool final) {
   const RunConfig& config = trainer.config();
-  const eval::EvalSummary summary = evaluate_model(
+  const eval::EvalSummary summary = eval::evaluate_model(
       trainer.model(), config, trainer.device(), sets_, final && config.eval.save_predictions);
   const std::int64_t step = trainer.progress().step;
   spdlog::info("evaluation at step {}:\n{}", step, summary.brief_report());
@@ -207,12 +171,8 @@ void EvalHook::evaluate(Trainer& trainer, bool final) {
       "{{\"step\": {}, \"kind\": \"eval\", {}}}", step, json_members(summary.to_json())));
 
   // Model selection on the first camera set (the seen cameras in every shipped config).
-  const double metric = summary.overall(sets_.front().name).mpjpe_mm;
-  TrainingProgress& progress = trainer.progress();
-  if (std::isfinite(metric) && metric < progress.best_metric) {
-    progress.best_metric = metric;
-    progress.best_step = step;
-  }
+  trainer.report_evaluation(summary.overall(sets_.front().name).mpjpe_mm);
+  const TrainingProgress& progress = trainer.progress();
   if (final) {
     summary.write(trainer.run_dir(), "results");
     write_file_atomic(final_metrics_path(trainer.run_dir()),
@@ -235,29 +195,35 @@ void CheckpointHook::save(Trainer& trainer, const char* name) {
                            {{"config_name", trainer.config().name}});
 }
 
+void CheckpointHook::save_last(Trainer& trainer) {
+  save(trainer, "last");
+  last_saved_step_ = trainer.progress().step;
+}
+
 void CheckpointHook::after_step(Trainer& trainer, const StepResult&) {
   const TrainConfig& tc = trainer.config().train;
   const std::int64_t step = trainer.progress().step;
   if (step == tc.steps) return;  // after_train saves the end of the run
+  // An evaluation at this step saved (or will save) last.pt with its result: after_evaluation.
   const bool periodic = tc.checkpoint_every > 0 && step % tc.checkpoint_every == 0;
-  const bool evaluated = tc.eval_every > 0 && step % tc.eval_every == 0;
-  if (periodic || evaluated) save(trainer, "last");
-  if (trainer.progress().best_step == step) save(trainer, "best");
+  if (periodic && last_saved_step_ != step) save_last(trainer);
+}
+
+void CheckpointHook::after_evaluation(Trainer& trainer, bool improved) {
+  save_last(trainer);
+  if (improved) save(trainer, "best");
 }
 
 void CheckpointHook::after_train(Trainer& trainer) {
   if (trainer.failed()) return;
-  save(trainer, "last");
-  if (trainer.progress().best_step == trainer.progress().step) save(trainer, "best");
+  if (last_saved_step_ != trainer.progress().step) save_last(trainer);
 }
 
-std::vector<std::unique_ptr<Hook>> make_default_hooks(const Trainer& trainer) {
-  const bool bar = trainer.options().progress_bar.value_or(::isatty(STDERR_FILENO) != 0);
-  std::vector<std::unique_ptr<Hook>> hooks;
-  hooks.push_back(std::make_unique<LoggingHook>(bar));
-  hooks.push_back(std::make_unique<EvalHook>());
-  hooks.push_back(std::make_unique<CheckpointHook>());
-  return hooks;
+void add_default_hooks(Trainer& trainer, std::optional<bool> progress_bar) {
+  trainer.add_hook(
+      std::make_unique<LoggingHook>(progress_bar.value_or(::isatty(STDERR_FILENO) != 0)));
+  trainer.add_hook(std::make_unique<EvalHook>());
+  trainer.add_hook(std::make_unique<CheckpointHook>());
 }
 
 }  // namespace mvpose3d::train

@@ -3,8 +3,10 @@
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/run/run_dir.h"
 #include "mvpose3d/train/hooks.h"
 #include "mvpose3d/train/run.h"
+#include "mvpose3d/train/trainer.h"
 
 #include <algorithm>
 #include <regex>
@@ -258,11 +260,13 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
                      state == RunState::kResumable ? "resuming" : "training",
                      run.name,
                      r.run_dir.string());
-        if (state == RunState::kNew) check_run_can_start(loaded.config);
+        models::MultiViewPoseNet model = state == RunState::kNew
+                                             ? check_run_can_start(loaded.config)
+                                             : make_run_model(loaded.config);
         prepare_run_dir(loaded.config, r.run_dir, options.argv);
         RunOptions run_options;
         run_options.resume = state == RunState::kResumable;
-        run_training(loaded.config, r.run_dir, run_options);
+        run_training(loaded.config, r.run_dir, run_options, std::move(model));
         r.status = state == RunState::kResumable ? "resumed" : "trained";
       }
       r.metrics = read_flat_json_numbers(read_text_file(final_metrics_path(r.run_dir)));

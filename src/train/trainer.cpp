@@ -2,9 +2,9 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/dataset_factory.h"
-#include "mvpose3d/eval/model_inputs.h"
-#include "mvpose3d/train/hooks.h"
+#include "mvpose3d/eval/run_evaluation.h"
 #include "mvpose3d/train/losses.h"
 #include "mvpose3d/train/optimizer_factory.h"
 
@@ -16,7 +16,6 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
-#include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 
 namespace mvpose3d::train {
@@ -40,19 +39,23 @@ std::int64_t step_of_json_line(const std::string& line) {
 
 }  // namespace
 
-at::Device default_device() {
-  return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+models::MultiViewPoseNet make_run_model(const RunConfig& config) {
+  if (config.threads > 0) at::set_num_threads(config.threads);
+  // The initial weights are a function of the seed: a run is reproducible from its config.
+  at::manual_seed(static_cast<std::uint64_t>(config.seed));
+  return models::make_model(config);
 }
 
-Trainer::Trainer(RunConfig config, TrainerOptions options)
-    : config_(std::move(config)), options_(std::move(options)), device_(default_device()) {
+Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      device_(eval::default_device()),
+      model_(std::move(model)) {
   MVPOSE3D_CHECK(!options_.run_dir.empty(), "Trainer: no run directory");
   MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
                  "Trainer: resume and fine-tune weights are exclusive");
+  MVPOSE3D_CHECK(!model_.is_empty(), "Trainer: no model");
   if (config_.threads > 0) at::set_num_threads(config_.threads);
-  // The initial weights are a function of the seed: a run is reproducible from its config.
-  at::manual_seed(static_cast<std::uint64_t>(config_.seed));
-  model_ = models::make_model(config_);
   model_->to(device_);
   parameters_ = model_->parameters();
   optimizer_ = make_optimizer(config_.train.optimizer, parameters_);
@@ -62,9 +65,6 @@ Trainer::Trainer(RunConfig config, TrainerOptions options)
   } else if (!options_.init_weights.empty()) {
     load_training_checkpoint(options_.init_weights, model_, nullptr);
     spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
-  }
-  if (options_.default_hooks) {
-    for (auto& hook : make_default_hooks(*this)) add_hook(std::move(hook));
   }
 }
 
@@ -76,6 +76,16 @@ void Trainer::add_hook(std::unique_ptr<Hook> hook) {
 
 void Trainer::request_stop(const std::string& reason) {
   if (stop_reason_.empty()) stop_reason_ = reason;
+}
+
+bool Trainer::report_evaluation(double metric) {
+  const bool improved = std::isfinite(metric) && metric < progress_.best_metric;
+  if (improved) {
+    progress_.best_metric = metric;
+    progress_.best_step = progress_.step;
+  }
+  for (auto& hook : hooks_) hook->after_evaluation(*this, improved);
+  return improved;
 }
 
 void Trainer::append_metrics(const std::string& json_object) {
@@ -109,7 +119,7 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   const bool through_dlt = uses_3d_loss(tc.loss, r.step);
   const models::PoseOutput out =
       model_->forward(models::imagenet_normalize(batch.images),
-                      eval::camera_batch_from(batch),  // the evaluator feeds the same cameras
+                      camera_batch_from(batch),  // the evaluator feeds the same cameras
                       through_dlt);
   const LossTerms loss = compute_losses(out, batch, tc.loss, r.step);
   // One device-to-host copy for the total and every term (not one sync per scalar).

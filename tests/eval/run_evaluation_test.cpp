@@ -2,9 +2,9 @@
 #include "mvpose3d/eval/run_evaluation.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/loader.h"
 #include "mvpose3d/data/synthetic/synthetic_dataset.h"
-#include "mvpose3d/eval/model_inputs.h"
 
 #include <cmath>
 

@@ -27,11 +27,9 @@ using testing::TempDir;
 
 // Options without designated initialisers (-Wmissing-field-initializers is on for tests).
 TrainerOptions options_for(const std::filesystem::path& run_dir,
-                           bool default_hooks = true,
                            const std::filesystem::path& resume_from = {}) {
   TrainerOptions o;
   o.run_dir = run_dir;
-  o.default_hooks = default_hooks;
   o.resume_from = resume_from;
   return o;
 }
@@ -65,7 +63,7 @@ TEST(Trainer, OverfitsOneBatch) {
   config.train.optimizer.lr = 3e-3;
   config.train.loss.weight_3d = 0;  // 2D only: the bound is in pixels
   TempDir dir;
-  Trainer trainer(config, options_for(dir.path(), false));
+  Trainer trainer(config, make_run_model(config), options_for(dir.path()));
   const MultiviewBatch batch = first_batch(config);
   const double first = trainer.run_step(batch).total_loss;
   double last = first;
@@ -85,19 +83,23 @@ TEST(Trainer, ResumeReproducesTheNextStepsExactly) {
   TempDir full_dir, resumed_dir;
   std::vector<double> full, before, after;
   {
-    Trainer trainer(config, options_for(full_dir.path()));
+    Trainer trainer(config, make_run_model(config), options_for(full_dir.path()));
+    add_default_hooks(trainer);  // as run_training does
     trainer.add_hook(std::make_unique<RecordingHook>(&full));
     trainer.train();
   }
   {
-    Trainer trainer(config, options_for(resumed_dir.path()));
+    Trainer trainer(config, make_run_model(config), options_for(resumed_dir.path()));
+    add_default_hooks(trainer);  // as run_training does
     trainer.add_hook(std::make_unique<RecordingHook>(&before, /*stop_after=*/3));
     trainer.train();
   }
   ASSERT_EQ(before.size(), 3u);
   {
-    Trainer trainer(
-        config, options_for(resumed_dir.path(), true, last_checkpoint_path(resumed_dir.path())));
+    Trainer trainer(config,
+                    make_run_model(config),
+                    options_for(resumed_dir.path(), last_checkpoint_path(resumed_dir.path())));
+    add_default_hooks(trainer);
     EXPECT_EQ(trainer.progress().step, 3);
     trainer.add_hook(std::make_unique<RecordingHook>(&after));
     trainer.train();
@@ -124,7 +126,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
   MultiviewBatch batch = first_batch(config);
   batch.joints_2d_px[0][0][0][0] = std::numeric_limits<double>::quiet_NaN();
   {
-    Trainer trainer(config, options_for(dir.path(), false));
+    Trainer trainer(config, make_run_model(config), options_for(dir.path()));
     const at::Tensor before = trainer.model()->parameters()[0].clone();
     const StepResult r = trainer.run_step(batch);
     EXPECT_TRUE(r.skipped);
@@ -132,7 +134,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
     EXPECT_TRUE(at::equal(before, trainer.model()->parameters()[0]));  // no update
   }
   config.train.nan_policy = "stop";
-  Trainer trainer(config, options_for(dir.path(), false));
+  Trainer trainer(config, make_run_model(config), options_for(dir.path()));
   try {
     trainer.run_step(batch);
     FAIL() << "no error";
@@ -144,7 +146,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
 TEST(Checkpoint, CorruptedFileIsRefusedAndAFailedSaveKeepsThePreviousOne) {
   RunConfig config = tiny_run_config("canonical");
   TempDir dir;
-  Trainer trainer(config, options_for(dir.path(), false));
+  Trainer trainer(config, make_run_model(config), options_for(dir.path()));
   const auto file = dir / "ckpt.pt";
   trainer.progress().step = 7;
   save_training_checkpoint(file, trainer.model(), trainer.optimizer(), trainer.progress());

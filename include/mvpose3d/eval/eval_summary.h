@@ -32,8 +32,6 @@ enum class Metric {
 std::string metric_key(Metric metric);
 // "MPJPE", "root-relative MPJPE", "PA-MPJPE".
 std::string metric_label(Metric metric);
-// The metric whose metric_key is `key`; throws Error listing the keys otherwise.
-Metric metric_from_key(const std::string& key);
 
 // Mean errors of a set of frames (NaN when it has no frames, or PA-MPJPE when Procrustes was off).
 struct MetricRow {

@@ -1,5 +1,6 @@
 // One pass of a network over a test set: batches from the dataset in order, the forward pass with
-// triangulation, and the evaluator fed with the 3D joints.
+// triangulation, and the evaluator fed with the 3D joints; and evaluate_model, the passes over
+// every camera set of a run config (what `mvpose3d eval` and the trainer's EvalHook report).
 //
 //   PoseEvaluator evaluator(evaluator_options_for(*test, config.data.type));
 //   for (const auto& set : config.eval.camera_sets) {
@@ -9,13 +10,16 @@
 //   evaluator.evaluate().write(run_dir, "eval");
 #pragma once
 
+#include "mvpose3d/config/run_config.h"
 #include "mvpose3d/data/dataset.h"
+#include "mvpose3d/eval/eval_summary.h"
 #include "mvpose3d/eval/pose_evaluator.h"
 #include "mvpose3d/models/pose_net.h"
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <c10/core/Device.h>
 
@@ -39,8 +43,8 @@ struct EvaluationRunStats {
 
 // Runs `net` over `dataset` (its first max_samples samples) seen through `camera_set` and feeds
 // `evaluator`. The network runs in eval mode under no-grad and gets the images through
-// models::imagenet_normalize and the cameras through camera_batch_from (model_inputs.h); its
-// training mode is restored afterwards. Batches come from a MultiviewLoader without shuffle or
+// models::imagenet_normalize and the cameras through camera_batch_from (data/camera_batch_from.h);
+// its training mode is restored afterwards. Batches come from a MultiviewLoader without shuffle or
 // repeat. Throws Error when the dataset's joint count differs from the evaluator's joint names, or
 // when the network does not triangulate (fewer than 2 views).
 EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
@@ -48,5 +52,26 @@ EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
                                   const std::string& camera_set,
                                   const EvaluationRunOptions& options,
                                   PoseEvaluator& evaluator);
+
+// The device networks train and evaluate on: the first CUDA device when one is usable, else the
+// CPU.
+at::Device default_device();
+
+// A test dataset and the camera set it was made for.
+struct NamedDataset {
+  std::string name;
+  std::shared_ptr<const MultiviewDataset> dataset;
+};
+
+// The test datasets of config.eval.camera_sets.
+std::vector<NamedDataset> make_eval_datasets(const RunConfig& config);
+
+// run_evaluation over every camera set of `sets` (eval.samples each, train.batch_size per forward
+// pass) into one evaluator made for config.data.type; keeps the predictions when asked.
+EvalSummary evaluate_model(models::MultiViewPoseNet& net,
+                           const RunConfig& config,
+                           const at::Device& device,
+                           const std::vector<NamedDataset>& sets,
+                           bool keep_predictions);
 
 }  // namespace mvpose3d::eval

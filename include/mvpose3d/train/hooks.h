@@ -1,12 +1,15 @@
-// The trainer's standard hooks, in the order they run after each step:
+// The trainer's standard hooks, which the run adds to its trainer (add_default_hooks):
 //   LoggingHook      progress bar with ETA on a terminal, plain lines otherwise; metrics.jsonl
 //   EvalHook         the evaluator on every eval.camera_sets every train.eval_every steps and at
-//                    the end (results.{md,csv,tex} and final_metrics.json in the run directory)
-//   CheckpointHook   checkpoints/last.pt every train.checkpoint_every steps and at the end,
-//                    checkpoints/best.pt when the evaluation improved
+//                    the end (results.{md,csv,tex} and final_metrics.json in the run directory);
+//                    reports the model-selection metric to Trainer::report_evaluation
+//   CheckpointHook   checkpoints/last.pt every train.checkpoint_every steps, after every
+//                    evaluation and at the end; checkpoints/best.pt when an evaluation improved
+// No hook relies on another having run before it in the same step: an evaluation reaches the
+// checkpoints through Hook::after_evaluation.
 #pragma once
 
-#include "mvpose3d/eval/pose_evaluator.h"
+#include "mvpose3d/eval/run_evaluation.h"
 #include "mvpose3d/train/trainer.h"
 
 #include <chrono>
@@ -38,23 +41,6 @@ class LoggingHook : public Hook {
   double smoothed_loss_ = 0;
 };
 
-// A test dataset and the camera set it was made for.
-struct NamedDataset {
-  std::string name;
-  std::shared_ptr<const MultiviewDataset> dataset;
-};
-
-// The test datasets of config.eval.camera_sets.
-std::vector<NamedDataset> make_eval_datasets(const RunConfig& config);
-
-// The evaluator run over every camera set (eval.samples each); what `mvpose3d eval` and EvalHook
-// report.
-eval::EvalSummary evaluate_model(models::MultiViewPoseNet& net,
-                                 const RunConfig& config,
-                                 const at::Device& device,
-                                 const std::vector<NamedDataset>& sets,
-                                 bool keep_predictions);
-
 class EvalHook : public Hook {
  public:
   void before_train(Trainer& trainer) override;
@@ -64,24 +50,28 @@ class EvalHook : public Hook {
  private:
   void evaluate(Trainer& trainer, bool final);
 
-  std::vector<NamedDataset> sets_;
+  std::vector<eval::NamedDataset> sets_;
 };
 
 class CheckpointHook : public Hook {
  public:
   void after_step(Trainer& trainer, const StepResult& result) override;
+  void after_evaluation(Trainer& trainer, bool improved) override;
   void after_train(Trainer& trainer) override;
 
  private:
   void save(Trainer& trainer, const char* name);
+  void save_last(Trainer& trainer);
+
+  std::int64_t last_saved_step_ = -1;  // the step checkpoints/last.pt was last saved at
 };
 
-// LoggingHook, EvalHook, CheckpointHook configured from the trainer's config and options.
-std::vector<std::unique_ptr<Hook>> make_default_hooks(const Trainer& trainer);
+// Adds LoggingHook, EvalHook and CheckpointHook to `trainer`; the progress bar defaults to
+// whether stderr is a terminal.
+void add_default_hooks(Trainer& trainer, std::optional<bool> progress_bar = std::nullopt);
 
 // Where a run's files are.
 std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir);
-std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir);
 // Written at the very end of a successful run: a run directory with it is finished.
 std::filesystem::path final_metrics_path(const std::filesystem::path& run_dir);
 

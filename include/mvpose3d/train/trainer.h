@@ -1,7 +1,8 @@
 // The training loop (detectron2's shape): before_train; for each step: run_step, after_step;
-// after_train — with logging, evaluation and checkpoints as hooks (hooks.h).
+// after_train — with logging, evaluation and checkpoints as hooks (hooks.h) that the caller adds.
 //
-//   Trainer trainer(config, {.run_dir = dir});
+//   Trainer trainer(config, make_run_model(config), {.run_dir = dir});
+//   add_default_hooks(trainer);
 //   trainer.train();  // writes metrics.jsonl, checkpoints/{last,best}.pt, results.{md,csv,tex}
 //
 // Resuming (TrainerOptions::resume_from) restores the model, the optimiser, the step, the best
@@ -18,7 +19,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,15 +40,15 @@ struct StepResult {
 
 class Trainer;
 
-// The device runs train and evaluate on: the first CUDA device when one is usable, else the CPU.
-at::Device default_device();
-
 // Extension points of the loop. A hook stops the run with Trainer::request_stop.
 class Hook {
  public:
   virtual ~Hook() = default;
   virtual void before_train(Trainer& trainer) {}
   virtual void after_step(Trainer& trainer, const StepResult& result) {}
+  // After Trainer::report_evaluation recorded an evaluation of the current weights in
+  // progress(); `improved`: it is the best so far (progress().best_step is the current step).
+  virtual void after_evaluation(Trainer& trainer, bool improved) {}
   virtual void after_train(Trainer& trainer) {}
 };
 
@@ -56,13 +56,17 @@ struct TrainerOptions {
   std::filesystem::path run_dir;       // existing run directory (config.resolved.yaml, log)
   std::filesystem::path resume_from;   // a training checkpoint to continue from, or empty
   std::filesystem::path init_weights;  // fine-tuning: model weights only, or empty
-  bool default_hooks = true;           // logging, evaluation and checkpoint hooks
-  std::optional<bool> progress_bar;    // default: when stderr is a terminal
 };
+
+// The model a run trains, built as every run builds it: config.threads applied, then the CPU
+// random generator seeded with config.seed, so that the initial weights are a function of the
+// config and a run is reproducible from it.
+models::MultiViewPoseNet make_run_model(const RunConfig& config);
 
 class Trainer {
  public:
-  Trainer(RunConfig config, TrainerOptions options);
+  // Trains `model` (from make_run_model(config)); moves it to eval::default_device().
+  Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOptions options);
   ~Trainer();
 
   // Runs the remaining steps; after_train hooks run even when a step throws (then it rethrows).
@@ -70,6 +74,10 @@ class Trainer {
   void add_hook(std::unique_ptr<Hook> hook);
   // Ends the run after the current step, logging `reason`.
   void request_stop(const std::string& reason);
+  // Records an evaluation of the current weights (model-selection metric, lower is better; NaN
+  // never improves) as progress().best_metric / best_step when it is the best so far, then runs
+  // every hook's after_evaluation. Returns whether it improved.
+  bool report_evaluation(double metric);
 
   const RunConfig& config() const { return config_; }
   const TrainerOptions& options() const { return options_; }

@@ -1,4 +1,4 @@
-#include "mvpose3d/core/run_dir.h"
+#include "mvpose3d/run/run_dir.h"
 
 #include "mvpose3d/core/file_io.h"
 

@@ -1,13 +1,10 @@
-#include "mvpose3d/core/run_dir.h"
+#include "mvpose3d/run/environment.h"
 
 #include "mvpose3d/config.h"
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/core/file_io.h"
 
 #include <array>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <unistd.h>
 
@@ -20,8 +17,6 @@
 #endif
 
 namespace mvpose3d {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -84,27 +79,10 @@ EnvironmentInfo collect_environment(const std::vector<std::string>& argv) {
   return env;
 }
 
-fs::path create_run_dir(const fs::path& root,
-                        const std::string& config_name,
-                        const EnvironmentInfo& env) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm local{};
-  ::localtime_r(&now, &local);
-  std::array<char, 32> stamp{};
-  std::strftime(stamp.data(), stamp.size(), "%Y%m%d-%H%M%S", &local);
-  const fs::path parent = root / config_name;
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec)
-    throw Error(fmt::format("{}: cannot create run directory ({})", parent.string(), ec.message()));
-  fs::path dir = parent / stamp.data();
-  for (int suffix = 1; !fs::create_directory(dir, ec); ++suffix) {
-    if (ec)
-      throw Error(fmt::format("{}: cannot create run directory ({})", dir.string(), ec.message()));
-    dir = parent / fmt::format("{}-{}", stamp.data(), suffix);
-  }
-  write_file_atomic(dir / "env.txt", env.to_text());
-  return dir;
+EnvironmentInfo run_environment(const RunConfig& config, const std::vector<std::string>& argv) {
+  EnvironmentInfo environment = collect_environment(argv);
+  if (config.threads > 0) environment.num_threads = config.threads;
+  return environment;
 }
 
 }  // namespace mvpose3d

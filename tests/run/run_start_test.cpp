@@ -1,7 +1,6 @@
-#include "mvpose3d/config/run_start.h"
-
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/logging.h"
+#include "mvpose3d/run/run_dir.h"
 
 #include <filesystem>
 #include <unistd.h>

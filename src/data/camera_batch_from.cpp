@@ -1,10 +1,10 @@
-#include "mvpose3d/eval/model_inputs.h"
+#include "mvpose3d/data/camera_batch_from.h"
 
 #include "mvpose3d/core/error.h"
 
 #include <ATen/ATen.h>
 
-namespace mvpose3d::eval {
+namespace mvpose3d {
 
 models::CameraBatch camera_batch_from(const MultiviewBatch& batch) {
   MVPOSE3D_CHECK(batch.K.defined() && batch.R.defined() && batch.t.defined() &&
@@ -22,4 +22,4 @@ models::CameraBatch camera_batch_from(const MultiviewBatch& batch) {
   return cameras;
 }
 
-}  // namespace mvpose3d::eval
+}  // namespace mvpose3d

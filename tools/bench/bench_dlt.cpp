@@ -1,14 +1,15 @@
 // `mvpose3d bench dlt`: accuracy versus 2D noise and time versus batch size for the triangulation
 // methods, following the DiffDLT protocol (4 cameras on a ring, f = 280 px, 256 px images, points
 // in a unit cube; docs/triangulation.md). Every method is measured in the same process and run.
-#include "tools/bench_dlt.h"
+#include "tools/bench/bench_dlt.h"
 
 #include "mvpose3d/config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/logging.h"
-#include "mvpose3d/core/run_dir.h"
+#include "mvpose3d/geometry/synthetic_scenes.h"
 #include "mvpose3d/ops/triangulate.h"
+#include "mvpose3d/run/run_dir.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,8 +25,7 @@
 #include <torch/autograd.h>
 #include <torch/cuda.h>
 
-#include "support/scenes.h"
-#include "tools/bench_timing.h"
+#include "tools/bench/bench_timing.h"
 #include "tools/commands.h"
 
 namespace mvpose3d::tools {
@@ -114,10 +114,10 @@ Timed time_calls(const at::Device& device, double min_seconds, Fn&& fn) {
 Scene make_scene(int64_t n, int views, double noise_px, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   Scene s;
-  s.proj = mvpose3d::testing::random_rig(views, gen);
+  s.proj = scenes::random_rig(views, gen);
   s.points3d = at::rand({n, 3}, gen, at::kDouble) - 0.5;
-  s.points2d = mvpose3d::testing::project(s.points3d, s.proj) +
-               noise_px * at::randn({n, views, 2}, gen, at::kDouble);
+  s.points2d =
+      scenes::project(s.points3d, s.proj) + noise_px * at::randn({n, views, 2}, gen, at::kDouble);
   return s;
 }
 

@@ -1,13 +1,13 @@
-// Run directories: runs/<config-name>/<timestamp>/ with config.resolved.yaml, env.txt and log.txt.
+// What env.txt records about the process that made a run (or a benchmark): enough to reproduce it.
 #pragma once
 
-#include <filesystem>
+#include "mvpose3d/config/run_config.h"
+
 #include <string>
 #include <vector>
 
 namespace mvpose3d {
 
-// What env.txt records about the process that made a run: enough to reproduce it.
 struct EnvironmentInfo {
   std::string git_sha;           // of the source tree this binary was built from, or "unknown"
   std::string mvpose3d_version;  // MVPOSE3D_VERSION
@@ -25,10 +25,8 @@ struct EnvironmentInfo {
 // Collects the environment; `argv` is joined (shell-quoted) into command_line.
 EnvironmentInfo collect_environment(const std::vector<std::string>& argv);
 
-// Creates <root>/<config_name>/<YYYYmmdd-HHMMSS>[-N]/ (never reusing an existing directory),
-// writes env.txt into it, and returns its path.
-std::filesystem::path create_run_dir(const std::filesystem::path& root,
-                                     const std::string& config_name,
-                                     const EnvironmentInfo& env);
+// The environment a run records in env.txt: collect_environment(argv), with the intra-op threads
+// the run will use (config.threads, applied when it starts) rather than the process default.
+EnvironmentInfo run_environment(const RunConfig& config, const std::vector<std::string>& argv);
 
 }  // namespace mvpose3d

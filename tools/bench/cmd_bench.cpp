@@ -1,6 +1,6 @@
 // `mvpose3d bench ...`: benchmarks that put our numbers beside the paper's and the peers'.
-#include "tools/bench_dlt.h"
-#include "tools/bench_model.h"
+#include "tools/bench/bench_dlt.h"
+#include "tools/bench/bench_model.h"
 #include "tools/commands.h"
 
 namespace mvpose3d::tools {

@@ -1,6 +1,6 @@
 // What the network is fed from a MultiviewBatch besides its images (which go through
-// models::imagenet_normalize, resnet.h): the cameras as a CameraBatch. Meant for the evaluator and
-// the trainer alike, so that training and evaluation cannot feed the network differently.
+// models::imagenet_normalize, resnet.h): the cameras as a CameraBatch. Shared by the evaluator and
+// the trainer, so that training and evaluation cannot feed the network differently.
 #pragma once
 
 #include "mvpose3d/data/multiview_sample.h"
@@ -8,7 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace mvpose3d::eval {
+namespace mvpose3d {
 
 // The batch's cameras for MultiViewPoseNet::forward, on the batch's device, float64:
 //   K = batch.K [B, V, 3, 3] (the crops' calibration), cam_from_world = [R | t] [B, V, 3, 4],
@@ -16,4 +16,4 @@ namespace mvpose3d::eval {
 //   original, uncropped images).
 models::CameraBatch camera_batch_from(const MultiviewBatch& batch);
 
-}  // namespace mvpose3d::eval
+}  // namespace mvpose3d

@@ -2,7 +2,7 @@
 // of every network variant and backbone, on the CPU and (when present) CUDA, in float32 and reduced
 // precision, optionally with BatchNorm folded into the convolutions. Results: a CSV per device in
 // --out and a table in the log (docs/models.md).
-#include "tools/bench_model.h"
+#include "tools/bench/bench_model.h"
 
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
@@ -25,7 +25,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 
-#include "tools/bench_timing.h"
+#include "tools/bench/bench_timing.h"
 
 namespace mvpose3d::tools {
 

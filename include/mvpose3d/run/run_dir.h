@@ -1,0 +1,45 @@
+// A run directory's whole lifecycle, in one place: creating it (runs/<config-name>/<timestamp>/ or
+// a directory the user names), writing config.resolved.yaml and env.txt, and its log.txt. Used by
+// `mvpose3d train`, `eval`, `sweep` and the benchmarks.
+#pragma once
+
+#include "mvpose3d/config/run_config.h"
+#include "mvpose3d/run/environment.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mvpose3d {
+
+// Creates <root>/<config_name>/<YYYYmmdd-HHMMSS>[-N]/ (never reusing an existing directory),
+// writes env.txt into it, and returns its path.
+std::filesystem::path create_run_dir(const std::filesystem::path& root,
+                                     const std::string& config_name,
+                                     const EnvironmentInfo& env);
+
+// Creates <output_root>/<name>/<timestamp>/ with config.resolved.yaml (the config as it will be
+// used, every default and override applied), env.txt (git SHA, LibTorch, CUDA, command line) and
+// log.txt, to which the default logger writes from now on. Returns the directory.
+std::filesystem::path start_run(const LoadedConfig& loaded, const std::vector<std::string>& argv);
+
+// Makes `dir` a run directory for `config` (config.resolved.yaml, env.txt with `argv`); an existing
+// one must hold the same resolved config, else Error says which file differs and how to proceed.
+void prepare_run_dir(const RunConfig& config,
+                     const std::filesystem::path& dir,
+                     const std::vector<std::string>& argv);
+
+// While it lives, the default logger also writes to <run_dir>/log.txt (appending; a no-op when
+// start_run already added it, which the destructor then ends all the same).
+class RunLog {
+ public:
+  explicit RunLog(std::filesystem::path run_dir);
+  ~RunLog();
+  RunLog(const RunLog&) = delete;
+  RunLog& operator=(const RunLog&) = delete;
+
+ private:
+  std::filesystem::path file_;
+};
+
+}  // namespace mvpose3d
