@@ -94,6 +94,10 @@ Task task_of(int64_t task, int64_t per_group, int64_t blocks_per_group) {
 }
 
 // Values base[lane * stride] of the points of a vector; lanes past `count` repeat the last point.
+// GCC 12 calls r "maybe uninitialized" where the float32 forward kernel is inlined into
+// triangulate_forward_cpu: a false positive (r starts as splat(0)), silenced here only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 template <typename Vec, typename acc_t, typename scalar_t>
 MVPOSE3D_FAST_PATH Vec load_lanes(const scalar_t* base, int64_t stride, int count) {
   Vec r = splat<Vec>(0.0);
@@ -107,6 +111,7 @@ MVPOSE3D_FAST_PATH Vec load_lanes(const scalar_t* base, int64_t stride, int coun
   }
   return r;
 }
+#pragma GCC diagnostic pop
 
 // The rows of one view for a vector of points, with the weights applied (w r): zero for views
 // with w = 0, whatever their coordinates.
