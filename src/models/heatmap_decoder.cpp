@@ -112,9 +112,17 @@ at::Tensor heatmap_to_crop_px(const at::Tensor& coords,
   MVPOSE3D_CHECK(coords.dim() >= 1 && coords.size(-1) == 2,
                  "heatmap_to_crop_px: coords must be [..., 2], got {}",
                  shape_of(coords));
-  const auto scale = at::tensor({static_cast<double>(crop_width) / heatmap_width,
-                                 static_cast<double>(crop_height) / heatmap_height},
-                                coords.options());
+  return rescale_px(coords, heatmap_height, heatmap_width, crop_height, crop_width);
+}
+
+at::Tensor rescale_px(const at::Tensor& coords,
+                      int64_t from_height,
+                      int64_t from_width,
+                      int64_t to_height,
+                      int64_t to_width) {
+  const auto scale = at::tensor(
+      {static_cast<double>(to_width) / from_width, static_cast<double>(to_height) / from_height},
+      coords.options());
   return (coords + 0.5) * scale - 0.5;
 }
 
