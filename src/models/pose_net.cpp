@@ -1,4 +1,4 @@
-// The multi-view network, its factory and checkpoints.
+// The multi-view network and its factory (its checkpoints: state_dict.cpp).
 #include "mvpose3d/models/pose_net.h"
 
 #include "mvpose3d/config/run_config.h"
@@ -212,7 +212,7 @@ PoseOutput MultiViewPoseNetImpl::forward(const at::Tensor& images,
   return out;
 }
 
-// --- Factory, checkpoints, sizes
+// --- Factory, sizes
 // ---------------------------------------------------------------------
 
 MultiViewPoseNet make_model(const ModelConfig& config, int64_t num_joints, int64_t num_views) {
@@ -253,20 +253,6 @@ void MultiViewPoseNetImpl::train(bool on) {
                  "the network's BatchNorm layers are folded into its convolutions for inference "
                  "(fold_batchnorm); it cannot train");
   torch::nn::Module::train(on);
-}
-
-void save_model(const MultiViewPoseNet& net,
-                const std::filesystem::path& file,
-                const std::map<std::string, std::string>& metadata) {
-  MVPOSE3D_CHECK(!net->batchnorm_folded(),
-                 "save_model '{}': the network's BatchNorm layers are folded into its convolutions "
-                 "for inference (fold_batchnorm); save the network before folding",
-                 file.string());
-  save_checkpoint(*net, file, net->architecture(), metadata);
-}
-
-CheckpointInfo load_model(MultiViewPoseNet& net, const std::filesystem::path& file) {
-  return load_checkpoint(*net, file, net->architecture());
 }
 
 ModelSize model_size(const torch::nn::Module& module) {

@@ -1,4 +1,4 @@
-// ResNet encoders with torchvision's names, torchvision weight files, state dicts and checkpoints.
+// ResNet encoders with torchvision's names, and torchvision weight files.
 #include "mvpose3d/models/resnet.h"
 
 #include "mvpose3d/core/error.h"
@@ -9,13 +9,11 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <sstream>
-#include <unordered_map>
 
 #include <torch/nn/init.h>
 #include <torch/serialize.h>
-#include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
+
+#include "models/shape_text.h"
 
 namespace mvpose3d::models {
 
@@ -56,16 +54,6 @@ int64_t fold_member(nn::Module& owner,
   owner.unregister_module(name);
   bn = nullptr;
   return 1;
-}
-
-std::string format_shape(at::IntArrayRef sizes) {
-  return fmt::format("[{}]", fmt::join(sizes, ", "));
-}
-
-bool has_prefix(const std::string& key, const std::vector<std::string>& prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
-    return key.compare(0, p.size(), p) == 0;
-  });
 }
 
 std::vector<char> read_bytes(const std::filesystem::path& file) {
@@ -239,7 +227,7 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(op
 std::vector<torch::Tensor> ResNetEncoderImpl::forward_stages(const torch::Tensor& images) {
   MVPOSE3D_CHECK(images.dim() == 4 && images.size(1) == 3,
                  "ResNetEncoder: images must be [N, 3, H, W], got {}",
-                 format_shape(images.sizes()));
+                 shape_of(images));
   auto x = maxpool(torch::relu(conv_bn(conv1, bn1, images)));
   std::vector<torch::Tensor> outs;
   for (auto& stage : layers) {
@@ -270,7 +258,7 @@ int64_t ResNetEncoderImpl::fold_batchnorm() {
 torch::Tensor imagenet_normalize(const torch::Tensor& images) {
   MVPOSE3D_CHECK(images.dim() >= 3 && images.size(-3) == 3,
                  "imagenet_normalize: images must be [..., 3, H, W], got {}",
-                 format_shape(images.sizes()));
+                 shape_of(images));
   const auto opts = images.options();
   const auto mean = torch::tensor({0.485, 0.456, 0.406}, opts).view({3, 1, 1});
   const auto std = torch::tensor({0.229, 0.224, 0.225}, opts).view({3, 1, 1});
@@ -335,175 +323,6 @@ TorchvisionWeightsInfo load_torchvision_resnet(ResNetEncoder& encoder,
   std::vector<std::string> ignore{"fc."};
   for (int64_t s = o.stages(); s < 4; ++s) ignore.push_back(fmt::format("layer{}.", s + 1));
   info.tensors_loaded = load_state_dict(*encoder, state, where, ignore);
-  return info;
-}
-
-// --- State dicts
-// ------------------------------------------------------------------------------------
-
-StateDict state_dict(const torch::nn::Module& module) {
-  StateDict out;
-  for (const auto& item : module.named_modules("", /*include_self=*/true)) {
-    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
-    for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
-      out.emplace_back(prefix + p.key(), p.value());
-    }
-    for (const auto& b : item.value()->named_buffers(/*recurse=*/false)) {
-      out.emplace_back(prefix + b.key(), b.value());
-    }
-  }
-  return out;
-}
-
-std::string first_state_mismatch(const torch::nn::Module& module,
-                                 const StateDict& state,
-                                 const std::vector<std::string>& ignore_prefixes) {
-  std::unordered_map<std::string, const at::Tensor*> given;
-  for (const auto& [key, tensor] : state) {
-    if (!has_prefix(key, ignore_prefixes)) given.emplace(key, &tensor);
-  }
-  const StateDict own = state_dict(module);
-  std::unordered_map<std::string, const at::Tensor*> mine;
-  for (const auto& [key, tensor] : own) {
-    mine.emplace(key, &tensor);
-    const auto it = given.find(key);
-    if (it == given.end()) return fmt::format("key '{}' is missing", key);
-    if (!it->second->sizes().equals(tensor.sizes())) {
-      return fmt::format("key '{}' has shape {} here, {} in the file",
-                         key,
-                         format_shape(tensor.sizes()),
-                         format_shape(it->second->sizes()));
-    }
-  }
-  for (const auto& [key, tensor] : state) {
-    if (!has_prefix(key, ignore_prefixes) && !mine.count(key)) {
-      return fmt::format("unexpected key '{}'", key);
-    }
-  }
-  return "";
-}
-
-int64_t load_state_dict(torch::nn::Module& module,
-                        const StateDict& state,
-                        const std::string& what,
-                        const std::vector<std::string>& ignore_prefixes) {
-  const std::string mismatch = first_state_mismatch(module, state, ignore_prefixes);
-  MVPOSE3D_CHECK(mismatch.empty(), "{}: {}", what, mismatch);
-  std::unordered_map<std::string, const at::Tensor*> given;
-  for (const auto& [key, tensor] : state) given.emplace(key, &tensor);
-  torch::NoGradGuard no_grad;
-  int64_t copied = 0;
-  for (auto& [key, tensor] : state_dict(module)) {
-    tensor.copy_(*given.at(key));
-    ++copied;
-  }
-  return copied;
-}
-
-// --- Checkpoints
-// --------------------------------------------------------------------------------------
-
-namespace {
-
-constexpr const char* kCheckpointFormat = "mvpose3d.checkpoint";
-
-CheckpointInfo read_header(torch::serialize::InputArchive& archive, const std::string& where) {
-  CheckpointInfo info;
-  c10::IValue value;
-  MVPOSE3D_CHECK(archive.try_read("format", value) && value.isString() &&
-                     value.toStringRef() == kCheckpointFormat,
-                 "{}: not an mvpose3d checkpoint",
-                 where);
-  MVPOSE3D_CHECK(
-      archive.try_read("version", value) && value.isInt(), "{}: no checkpoint version", where);
-  info.version = value.toInt();
-  MVPOSE3D_CHECK(info.version >= 1 && info.version <= kCheckpointVersion,
-                 "{}: checkpoint version {} is not supported (this build reads 1 to {})",
-                 where,
-                 info.version,
-                 kCheckpointVersion);
-  if (archive.try_read("architecture", value) && value.isString()) {
-    info.architecture = value.toStringRef();
-  }
-  if (archive.try_read("metadata", value) && value.isGenericDict()) {
-    for (const auto& kv : value.toGenericDict()) {
-      info.metadata[kv.key().toStringRef()] = kv.value().toStringRef();
-    }
-  }
-  return info;
-}
-
-torch::serialize::InputArchive open_archive(const std::filesystem::path& file,
-                                            const std::string& where) {
-  MVPOSE3D_CHECK(std::filesystem::exists(file), "{}: no such file", where);
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(file.string());
-  } catch (const c10::Error& e) {
-    throw Error(
-        fmt::format("{}: not a torch::save archive ({})", where, e.what_without_backtrace()));
-  }
-  return archive;
-}
-
-}  // namespace
-
-void save_checkpoint(const torch::nn::Module& module,
-                     const std::filesystem::path& file,
-                     const std::string& architecture,
-                     const std::map<std::string, std::string>& metadata,
-                     const ArchiveWriter& write_extra) {
-  torch::serialize::OutputArchive archive;
-  archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
-  archive.write("version", c10::IValue(kCheckpointVersion));
-  archive.write("architecture", c10::IValue(architecture));
-  c10::Dict<std::string, std::string> meta;
-  for (const auto& [k, v] : metadata) meta.insert(k, v);
-  archive.write("metadata", c10::IValue(meta));
-  c10::Dict<std::string, at::Tensor> state;
-  for (const auto& [key, tensor] : state_dict(module)) {
-    state.insert(key, tensor.detach().to(at::kCPU).contiguous());
-  }
-  archive.write("state_dict", c10::IValue(state));
-  if (write_extra) write_extra(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  write_file_atomic(file, out.str());
-}
-
-CheckpointInfo read_checkpoint_info(const std::filesystem::path& file) {
-  const std::string where = fmt::format("checkpoint '{}'", file.string());
-  auto archive = open_archive(file, where);
-  return read_header(archive, where);
-}
-
-CheckpointInfo load_checkpoint(torch::nn::Module& module,
-                               const std::filesystem::path& file,
-                               const std::string& architecture,
-                               const ArchiveReader& read_extra) {
-  const std::string where = fmt::format("checkpoint '{}'", file.string());
-  auto archive = open_archive(file, where);
-  CheckpointInfo info = read_header(archive, where);
-  c10::IValue value;
-  MVPOSE3D_CHECK(
-      archive.try_read("state_dict", value) && value.isGenericDict(), "{}: no state_dict", where);
-  StateDict state;
-  for (const auto& kv : value.toGenericDict()) {
-    state.emplace_back(kv.key().toStringRef(), kv.value().toTensor());
-  }
-  const std::string mismatch = first_state_mismatch(module, state);
-  if (!mismatch.empty()) {
-    std::string message =
-        fmt::format("{} does not fit this model (wrong architecture): {}", where, mismatch);
-    if (!architecture.empty() && !info.architecture.empty() && architecture != info.architecture) {
-      message += fmt::format("; the checkpoint was saved from [{}], this model is [{}]",
-                             info.architecture,
-                             architecture);
-    }
-    throw Error(message);
-  }
-  load_state_dict(module, state, where);
-  if (read_extra) read_extra(archive);
   return info;
 }
 

@@ -1,6 +1,7 @@
 #include "mvpose3d/train/losses.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/models/heatmap_decoder.h"
 
 #include <algorithm>
 
@@ -84,12 +85,12 @@ at::Tensor gaussian_heatmaps(const at::Tensor& joints_crop_px,
                              int64_t heatmap_height,
                              int64_t heatmap_width,
                              double sigma) {
-  // Crop px → heatmap px, the inverse of u_crop = (S / w)·(u + 0.5) − 0.5.
-  const double sx = static_cast<double>(heatmap_width) / static_cast<double>(crop_size_px);
-  const double sy = static_cast<double>(heatmap_height) / static_cast<double>(crop_size_px);
+  // Crop px → heatmap px, the inverse of models::heatmap_to_crop_px.
+  const at::Tensor joints_heatmap_px = models::rescale_px(
+      joints_crop_px, crop_size_px, crop_size_px, heatmap_height, heatmap_width);  // [..., 2]
   const auto opts = joints_crop_px.options();
-  const at::Tensor u = ((joints_crop_px.select(-1, 0) + 0.5) * sx - 0.5).unsqueeze(-1);  // [...,1]
-  const at::Tensor v = ((joints_crop_px.select(-1, 1) + 0.5) * sy - 0.5).unsqueeze(-1);
+  const at::Tensor u = joints_heatmap_px.select(-1, 0).unsqueeze(-1);  // [..., 1]
+  const at::Tensor v = joints_heatmap_px.select(-1, 1).unsqueeze(-1);
   const at::Tensor xs = at::arange(heatmap_width, opts);                   // [w]
   const at::Tensor ys = at::arange(heatmap_height, opts);                  // [h]
   const at::Tensor gx = (-(xs - u).square() / (2 * sigma * sigma)).exp();  // [..., w]

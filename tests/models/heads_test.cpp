@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/tensor_matchers.h"
+
 namespace mvpose3d::models {
 namespace {
+
+using mvpose3d::testing::TensorNear;
 
 TEST(HeatmapDecoder, ShapesAndNames) {
   for (int64_t kernel : {2, 3, 4}) {
@@ -120,7 +124,9 @@ TEST(CoordinateMaps, HeatmapToCropAndAffine) {
   // Affine: crop (left 100, top 50, scale 0.5) back to the image.
   const auto a = torch::tensor({2.0, 0.0, 100.0, 0.0, 2.0, 50.0}, torch::kDouble).view({2, 3});
   const auto q = apply_affine_2d(torch::tensor({{1.0, 2.0}, {3.0, 4.0}}, torch::kDouble), a);
-  EXPECT_TRUE(q.allclose(torch::tensor({{102.0, 54.0}, {106.0, 58.0}}, torch::kDouble)));
+  // at::allclose's default tolerances: rtol 1e-5, atol 1e-8.
+  EXPECT_THAT(
+      q, TensorNear(torch::tensor({{102.0, 54.0}, {106.0, 58.0}}, torch::kDouble), 1e-8, 1e-5));
 }
 
 // Cameras on a ring around the origin looking at it, for crops of `size` pixels: [1, V, ...].

@@ -17,11 +17,13 @@
 #include <torch/serialize.h>
 
 #include "models/model_test_util.h"
+#include "support/tensor_matchers.h"
 
 namespace mvpose3d::models {
 namespace {
 
 using mvpose3d::testing::TempDir;
+using mvpose3d::testing::TensorNear;
 using mvpose3d::testing::tiny_model_config;
 
 constexpr int64_t kJoints = 5;
@@ -132,8 +134,10 @@ TEST(MultiViewPoseNet, OutputShapesForEveryVariant) {
     EXPECT_EQ(out.joints3d_mm.sizes(), (std::vector<int64_t>{b, kJoints, 3}));
     EXPECT_EQ(out.joints3d_valid.sizes(), (std::vector<int64_t>{b, kJoints}));
     EXPECT_TRUE(out.joints3d_mm.isfinite().all().item<bool>());
-    EXPECT_TRUE(out.joints2d_image_px.allclose(
-        out.joints2d_crop_px * 2 + torch::tensor({100.0, 40.0}, torch::kFloat), 1e-5, 1e-4));
+    EXPECT_THAT(out.joints2d_image_px,
+                TensorNear(out.joints2d_crop_px * 2 + torch::tensor({100.0, 40.0}, torch::kFloat),
+                           /*atol=*/1e-4,
+                           /*rtol=*/1e-5));
     // The 2D joints lie inside the crop.
     EXPECT_GE(out.joints2d_crop_px.min().item<double>(), -0.5);
     EXPECT_LE(out.joints2d_crop_px.max().item<double>(), kCrop - 0.5);

@@ -7,12 +7,14 @@
 #include <torch/autograd.h>
 
 #include "support/scenes.h"
+#include "support/tensor_matchers.h"
 
 namespace mvpose3d::ops {
 namespace {
 
 using mvpose3d::testing::look_at_projection;
 using mvpose3d::testing::project;
+using mvpose3d::testing::TensorNear;
 
 at::Tensor ring(int views) {
   std::vector<at::Tensor> ps;
@@ -168,9 +170,9 @@ TEST(TriangulateDegenerate, SameStatusesInsideALargeBatch) {
     const auto one = triangulate(xi, proj, wi);
     one.points3d.sum().backward();
     EXPECT_EQ(batch.status[i].item<int>(), one.status[0].item<int>()) << "point " << i;
-    EXPECT_TRUE(at::allclose(batch.points3d[i], one.points3d[0], 1e-12, 1e-12)) << "point " << i;
-    EXPECT_TRUE(at::allclose(xb.grad()[i], xi.grad()[0], 1e-12, 1e-12)) << "point " << i;
-    EXPECT_TRUE(at::allclose(wb.grad()[i], wi.grad()[0], 1e-12, 1e-12)) << "point " << i;
+    EXPECT_THAT(batch.points3d[i], TensorNear(one.points3d[0], 1e-12, 1e-12)) << "point " << i;
+    EXPECT_THAT(xb.grad()[i], TensorNear(xi.grad()[0], 1e-12, 1e-12)) << "point " << i;
+    EXPECT_THAT(wb.grad()[i], TensorNear(wi.grad()[0], 1e-12, 1e-12)) << "point " << i;
   }
   EXPECT_TRUE(at::isfinite(xb.grad()).all().item<bool>());
   EXPECT_EQ(batch.status[3].item<int>(), 2);

@@ -79,6 +79,17 @@ at::Tensor heatmap_to_crop_px(const at::Tensor& coords,
                               int64_t crop_height,
                               int64_t crop_width);
 
+// Pixel coordinates of the same points after a from_width×from_height grid is resized to
+// to_width×to_height over the same area (the map of Camera::resize): u' = (to_width /
+// from_width)·(u + 0.5) − 0.5, v' likewise. heatmap_to_crop_px is one direction; the training
+// targets (train::gaussian_heatmaps) use the other, crop px → heatmap px.
+//   coords [..., 2] -> [..., 2]
+at::Tensor rescale_px(const at::Tensor& coords,
+                      int64_t from_height,
+                      int64_t from_width,
+                      int64_t to_height,
+                      int64_t to_width);
+
 // Applies a 2×3 affine map to 2D points: p' = A[:, :2]·p + A[:, 2].
 //   points [..., 2]; affine [..., 2, 3] (broadcast against the points' leading dimensions)
 //   -> [..., 2]

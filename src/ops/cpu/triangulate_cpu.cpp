@@ -60,6 +60,28 @@ struct GroupCache {
   }
 };
 
+// What both kernels read, as raw pointers, and how they split it into tasks: blocks of up to kBlock
+// points of one group.
+template <typename scalar_t>
+struct KernelInputs {
+  const scalar_t* x;        // [N, V, 2]
+  const scalar_t* proj;     // [M, V, 3, 4]
+  const scalar_t* weights;  // [N, V] or nullptr
+  int num_views;
+  int64_t groups;
+  int64_t per_group;
+  int64_t blocks_per_group;
+
+  explicit KernelInputs(const FusedInputs& inputs)
+      : x(inputs.x.data_ptr<scalar_t>()),
+        proj(inputs.proj.data_ptr<scalar_t>()),
+        weights(inputs.weights.defined() ? inputs.weights.data_ptr<scalar_t>() : nullptr),
+        num_views(inputs.num_views()),
+        groups(inputs.num_groups()),
+        per_group(inputs.points_per_group()),
+        blocks_per_group((per_group + kBlock - 1) / kBlock) {}
+};
+
 // One task: points [first, last) of one group.
 struct Task {
   int64_t group, first, last;
@@ -72,6 +94,10 @@ Task task_of(int64_t task, int64_t per_group, int64_t blocks_per_group) {
 }
 
 // Values base[lane * stride] of the points of a vector; lanes past `count` repeat the last point.
+// GCC 12 calls r "maybe uninitialized" where the float32 forward kernel is inlined into
+// triangulate_forward_cpu: a false positive (r starts as splat(0)), silenced here only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 template <typename Vec, typename acc_t, typename scalar_t>
 MVPOSE3D_FAST_PATH Vec load_lanes(const scalar_t* base, int64_t stride, int count) {
   Vec r = splat<Vec>(0.0);
@@ -85,6 +111,7 @@ MVPOSE3D_FAST_PATH Vec load_lanes(const scalar_t* base, int64_t stride, int coun
   }
   return r;
 }
+#pragma GCC diagnostic pop
 
 // The rows of one view for a vector of points, with the weights applied (w r): zero for views
 // with w = 0, whatever their coordinates.
@@ -157,21 +184,11 @@ MVPOSE3D_FAST_PATH void accumulate_vector(const scalar_t* x,
 }
 
 template <typename scalar_t, typename acc_t>
-void forward_kernel(const at::Tensor& x,
-                    const at::Tensor& proj,
-                    const at::Tensor& weights,
-                    const SolveSettings& settings,
-                    FusedForward& result) {
+void forward_kernel(const ForwardParams& params, FusedForward& result) {
   using Vec = typename Lanes<acc_t>::Vec;
   constexpr int kW = kWidth<acc_t>;
-  const int64_t n = x.size(0);
-  const int num_views = static_cast<int>(x.size(1));
-  const int64_t groups = proj.size(0);
-  const int64_t per_group = n / groups;
-  const int64_t blocks_per_group = (per_group + kBlock - 1) / kBlock;
-  const scalar_t* x_ptr = x.data_ptr<scalar_t>();
-  const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
-  const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
+  const SolveSettings& settings = params.settings;
+  const KernelInputs<scalar_t> in(params);
   scalar_t* out = result.points.data_ptr<scalar_t>();
   acc_t* vec = result.eigenvector.numel() ? result.eigenvector.data_ptr<acc_t>() : nullptr;
   uint8_t* st = result.status.data_ptr<uint8_t>();
@@ -179,11 +196,12 @@ void forward_kernel(const at::Tensor& x,
   const Vec angle_tol = splat<Vec>(settings.angle_tolerance);
   const Vec det_min = splat<Vec>(static_cast<acc_t>(settings.degenerate_det));
   const Vec max_dist = splat<Vec>(static_cast<acc_t>(settings.max_distance));
-  at::parallel_for(0, groups * blocks_per_group, 1, [&](int64_t task_begin, int64_t task_end) {
+  const int64_t tasks = in.groups * in.blocks_per_group;
+  at::parallel_for(0, tasks, 1, [&](int64_t task_begin, int64_t task_end) {
     GroupCache<scalar_t, acc_t> cache;
     for (int64_t task = task_begin; task < task_end; ++task) {
-      const Task tk = task_of(task, per_group, blocks_per_group);
-      cache.load(p_ptr, tk.group, num_views, settings.normalize_in_kernel);
+      const Task tk = task_of(task, in.per_group, in.blocks_per_group);
+      cache.load(in.proj, tk.group, in.num_views, settings.normalize_in_kernel);
       const Vec centre[3] = {
           splat<Vec>(cache.centre[0]), splat<Vec>(cache.centre[1]), splat<Vec>(cache.centre[2])};
       const Vec scale = splat<Vec>(cache.scale);
@@ -191,10 +209,10 @@ void forward_kernel(const at::Tensor& x,
         const int count = static_cast<int>(std::min<int64_t>(kW, tk.last - first));
         Vec m[10];
         uint8_t pre[kW];
-        accumulate_vector<acc_t>(x_ptr + first * 2 * num_views,
-                                 w_ptr ? w_ptr + first * num_views : nullptr,
+        accumulate_vector<acc_t>(in.x + first * 2 * in.num_views,
+                                 in.weights ? in.weights + first * in.num_views : nullptr,
                                  cache.proj.data(),
-                                 num_views,
+                                 in.num_views,
                                  count,
                                  m,
                                  pre);
@@ -230,53 +248,45 @@ void forward_kernel(const at::Tensor& x,
   });
 }
 
+// params.grad_points in the dtype of x; grad_proj_blocks [blocks, V, 3, 4] (one sum per task) and
+// grad_w are undefined when not needed.
 template <typename scalar_t, typename acc_t>
-void backward_kernel(const at::Tensor& grad_points,
-                     const at::Tensor& x,
-                     const at::Tensor& proj,
-                     const at::Tensor& weights,
-                     const at::Tensor& eigenvector,
-                     const at::Tensor& status,
-                     const SolveSettings& settings,
+void backward_kernel(const BackwardParams& params,
                      at::Tensor& grad_x,
                      at::Tensor& grad_proj_blocks,
                      at::Tensor& grad_w) {
   using Vec = typename Lanes<acc_t>::Vec;
   constexpr int kW = kWidth<acc_t>;
-  const int64_t n = x.size(0);
-  const int num_views = static_cast<int>(x.size(1));
-  const int64_t groups = proj.size(0);
-  const int64_t per_group = n / groups;
-  const int64_t blocks_per_group = (per_group + kBlock - 1) / kBlock;
-  const scalar_t* x_ptr = x.data_ptr<scalar_t>();
-  const scalar_t* p_ptr = proj.data_ptr<scalar_t>();
-  const scalar_t* w_ptr = weights.defined() ? weights.data_ptr<scalar_t>() : nullptr;
+  const SolveSettings& settings = params.settings;
+  const KernelInputs<scalar_t> in(params);
   // dL/dX [N, 3] with any strides (autograd often passes an expanded tensor of ones).
+  const at::Tensor& grad_points = params.grad_points;
   const scalar_t* g_ptr = grad_points.data_ptr<scalar_t>();
   const int64_t g_stride0 = grad_points.stride(0), g_stride1 = grad_points.stride(1);
-  const acc_t* vec = eigenvector.data_ptr<acc_t>();
-  const uint8_t* st = status.data_ptr<uint8_t>();
+  const acc_t* vec = params.eigenvector.data_ptr<acc_t>();
+  const uint8_t* st = params.status.data_ptr<uint8_t>();
   scalar_t* gx_ptr = grad_x.data_ptr<scalar_t>();
   acc_t* gp_ptr = grad_proj_blocks.defined() ? grad_proj_blocks.data_ptr<acc_t>() : nullptr;
   scalar_t* gw_ptr = grad_w.defined() ? grad_w.data_ptr<scalar_t>() : nullptr;
 
   // Task = one block of points inside one group, so a block's projection gradient has one owner.
-  at::parallel_for(0, groups * blocks_per_group, 1, [&](int64_t task_begin, int64_t task_end) {
+  const int64_t tasks = in.groups * in.blocks_per_group;
+  at::parallel_for(0, tasks, 1, [&](int64_t task_begin, int64_t task_end) {
     GroupCache<scalar_t, acc_t> cache;
-    std::vector<Vec> gp_lanes(gp_ptr ? 12 * num_views : 0);  // per-lane projection gradients
+    std::vector<Vec> gp_lanes(gp_ptr ? 12 * in.num_views : 0);  // per-lane projection gradients
     for (int64_t task = task_begin; task < task_end; ++task) {
-      const Task tk = task_of(task, per_group, blocks_per_group);
-      cache.load(p_ptr, tk.group, num_views, settings.normalize_in_kernel);
+      const Task tk = task_of(task, in.per_group, in.blocks_per_group);
+      cache.load(in.proj, tk.group, in.num_views, settings.normalize_in_kernel);
       const acc_t* p = cache.proj.data();
       std::fill(gp_lanes.begin(), gp_lanes.end(), splat<Vec>(0.0));
       const Vec zero = splat<Vec>(0.0);
       for (int64_t first = tk.first; first < tk.last; first += kW) {
         const int count = static_cast<int>(std::min<int64_t>(kW, tk.last - first));
-        const scalar_t* xb = x_ptr + first * 2 * num_views;
-        const scalar_t* wb = w_ptr ? w_ptr + first * num_views : nullptr;
+        const scalar_t* xb = in.x + first * 2 * in.num_views;
+        const scalar_t* wb = in.weights ? in.weights + first * in.num_views : nullptr;
         Vec m[10];
         uint8_t pre[kW];
-        accumulate_vector<acc_t>(xb, wb, p, num_views, count, m, pre);
+        accumulate_vector<acc_t>(xb, wb, p, in.num_views, count, m, pre);
         Vec v[4], g[3];
         for (int k = 0; k < 4; ++k) v[k] = load_lanes<Vec, acc_t>(vec + 4 * first + k, 4, count);
         // X_world = centre + scale * X, so dL/dX = scale * dL/dX_world.
@@ -289,9 +299,9 @@ void backward_kernel(const at::Tensor& grad_points,
         const auto is_good = good != zero;
         Vec y[4], coef;
         eigenvector_backward_rank2(m, v, g, y, &coef);
-        for (int view = 0; view < num_views; ++view) {
+        for (int view = 0; view < in.num_views; ++view) {
           const acc_t* pv = p + 12 * view;
-          const ViewRows<acc_t, scalar_t> r(xb, wb, pv, view, num_views, count);
+          const ViewRows<acc_t, scalar_t> r(xb, wb, pv, view, in.num_views, count);
           // dL/dM = coef (y v^T + v y^T) and M = sum (w r)(w r)^T:
           //   dL/d(w r) = 2 coef (y (v . w r) + v (y . w r)).
           const Vec vx = v[0] * r.rx[0] + v[1] * r.rx[1] + v[2] * r.rx[2] + v[3] * r.rx[3];
@@ -305,7 +315,7 @@ void backward_kernel(const at::Tensor& grad_points,
           const Vec du = keep ? two_cw * (vx * yp3 + yx * vp3) : zero;
           const Vec dt = keep ? two_cw * (vy * yp3 + yy * vp3) : zero;
           for (int lane = 0; lane < count; ++lane) {
-            scalar_t* gx = gx_ptr + ((first + lane) * num_views + view) * 2;
+            scalar_t* gx = gx_ptr + ((first + lane) * in.num_views + view) * 2;
             gx[0] = static_cast<scalar_t>(du[lane]);
             gx[1] = static_cast<scalar_t>(dt[lane]);
           }
@@ -313,7 +323,7 @@ void backward_kernel(const at::Tensor& grad_points,
             // d(w r)/dw = r: dL/dw = 4 coef (vx yx + vy yy) / w.
             const Vec dw = keep ? splat<Vec>(4.0) * coef * (vx * yx + vy * yy) / r.w : zero;
             for (int lane = 0; lane < count; ++lane) {
-              gw_ptr[(first + lane) * num_views + view] = static_cast<scalar_t>(dw[lane]);
+              gw_ptr[(first + lane) * in.num_views + view] = static_cast<scalar_t>(dw[lane]);
             }
           }
           if (gp_ptr) {
@@ -331,8 +341,8 @@ void backward_kernel(const at::Tensor& grad_points,
         }
       }
       if (gp_ptr) {
-        acc_t* gp_block = gp_ptr + task * 12 * num_views;
-        for (int k = 0; k < 12 * num_views; ++k) {
+        acc_t* gp_block = gp_ptr + task * 12 * in.num_views;
+        for (int k = 0; k < 12 * in.num_views; ++k) {
           acc_t sum = 0;
           for (int lane = 0; lane < kW; ++lane) sum += gp_lanes[k][lane];
           gp_block[k] = sum;
@@ -344,57 +354,48 @@ void backward_kernel(const at::Tensor& grad_points,
 
 }  // namespace
 
-FusedForward triangulate_forward_cpu(const at::Tensor& x,
-                                     const at::Tensor& proj,
-                                     const at::Tensor& weights,
-                                     const SolveSettings& settings,
-                                     at::ScalarType accumulate,
-                                     bool keep_eigenvectors) {
-  FusedForward result = allocate_forward(x, accumulate, keep_eigenvectors);
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cpu", [&] {
-    dispatch_accumulate(accumulate, [&](auto acc_tag) {
+FusedForward triangulate_forward_cpu(const ForwardParams& params) {
+  FusedForward result = allocate_forward(params);
+  AT_DISPATCH_FLOATING_TYPES(params.x.scalar_type(), "triangulate_forward_cpu", [&] {
+    dispatch_accumulate(params.accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
-      forward_kernel<scalar_t, acc_t>(x, proj, weights, settings, result);
+      forward_kernel<scalar_t, acc_t>(params, result);
     });
   });
   return result;
 }
 
-FusedGrads triangulate_backward_cpu(const at::Tensor& grad_points,
-                                    const at::Tensor& x,
-                                    const at::Tensor& proj,
-                                    const at::Tensor& weights,
-                                    const at::Tensor& eigenvector,
-                                    const at::Tensor& status,
-                                    const SolveSettings& settings,
-                                    bool need_x,
-                                    bool need_proj,
-                                    bool need_weights) {
-  TORCH_CHECK(!(need_proj && settings.normalize_in_kernel),
+FusedGrads triangulate_backward_cpu(const BackwardParams& params) {
+  TORCH_CHECK(!(params.need_proj && params.settings.normalize_in_kernel),
               "triangulate: internal error: no projection gradient with in-kernel normalisation");
-  const int64_t n = x.size(0);
-  const int64_t groups = proj.size(0);
-  const int64_t blocks_per_group = ((n / std::max<int64_t>(groups, 1)) + kBlock - 1) / kBlock;
+  const at::Tensor& x = params.x;
+  const int64_t groups = params.num_groups();
+  const int64_t blocks_per_group = (params.points_per_group() + kBlock - 1) / kBlock;
   FusedGrads grads;
   // The kernel needs grad_x storage even when the caller does not (it is cheap, [N, V, 2]).
   at::Tensor grad_x = at::empty_like(x);
-  at::Tensor grad_w = need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
-  at::Tensor blocks = need_proj ? at::empty({groups * blocks_per_group, proj.size(1), 3, 4},
-                                            x.options().dtype(eigenvector.scalar_type()))
-                                : at::Tensor();
-  const at::Tensor grad_c =
-      grad_points.scalar_type() == x.scalar_type() ? grad_points : grad_points.to(x.scalar_type());
+  at::Tensor grad_w = params.need_weights && params.weights.defined()
+                          ? at::empty_like(params.weights)
+                          : at::Tensor();
+  at::Tensor blocks = params.need_proj
+                          ? at::empty({groups * blocks_per_group, params.num_views(), 3, 4},
+                                      x.options().dtype(params.eigenvector.scalar_type()))
+                          : at::Tensor();
+  BackwardParams converted = params;
+  if (params.grad_points.scalar_type() != x.scalar_type()) {
+    converted.grad_points = params.grad_points.to(x.scalar_type());
+  }
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cpu", [&] {
-    dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
+    dispatch_accumulate(params.eigenvector.scalar_type(), [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
-      backward_kernel<scalar_t, acc_t>(
-          grad_c, x, proj, weights, eigenvector, status, settings, grad_x, blocks, grad_w);
+      backward_kernel<scalar_t, acc_t>(converted, grad_x, blocks, grad_w);
     });
   });
-  if (need_x) grads.x = grad_x;
-  if (need_proj) {
-    grads.proj =
-        blocks.view({groups, blocks_per_group, proj.size(1), 3, 4}).sum(1).to(x.scalar_type());
+  if (params.need_x) grads.x = grad_x;
+  if (params.need_proj) {
+    grads.proj = blocks.view({groups, blocks_per_group, params.num_views(), 3, 4})
+                     .sum(1)
+                     .to(x.scalar_type());
   }
   grads.weights = grad_w;
   return grads;

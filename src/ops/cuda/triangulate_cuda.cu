@@ -230,10 +230,12 @@ __global__ void backward_kernel(const scalar_t* __restrict__ grad_points,
   }
 }
 
-void check_inputs(const at::Tensor& x, const at::Tensor& proj, const at::Tensor& weights) {
-  TORCH_CHECK(x.is_cuda() && proj.is_cuda() && (!weights.defined() || weights.is_cuda()),
+void check_inputs(const FusedInputs& inputs) {
+  const at::Tensor& x = inputs.x;
+  const at::Tensor& weights = inputs.weights;
+  TORCH_CHECK(x.is_cuda() && inputs.proj.is_cuda() && (!weights.defined() || weights.is_cuda()),
               "triangulate: all inputs must be on the same CUDA device");
-  TORCH_CHECK(proj.get_device() == x.get_device() &&
+  TORCH_CHECK(inputs.proj.get_device() == x.get_device() &&
                   (!weights.defined() || weights.get_device() == x.get_device()),
               "triangulate: inputs are on different CUDA devices");
   TORCH_CHECK(x.size(1) <= kMaxViews,
@@ -243,41 +245,45 @@ void check_inputs(const at::Tensor& x, const at::Tensor& proj, const at::Tensor&
               x.size(1));
 }
 
+// The launch shape of both kernels: blocks of `threads` points inside one group.
+struct Launch {
+  int threads;
+  int64_t blocks_per_group;
+  int64_t blocks;
+
+  explicit Launch(const FusedInputs& inputs)
+      : threads(threads_per_block(inputs.points_per_group())),
+        blocks_per_group((inputs.points_per_group() + threads - 1) / threads),
+        blocks(inputs.num_groups() * blocks_per_group) {}
+};
+
 }  // namespace
 
-FusedForward triangulate_forward_cuda(const at::Tensor& x,
-                                      const at::Tensor& proj,
-                                      const at::Tensor& weights,
-                                      const SolveSettings& settings,
-                                      at::ScalarType accumulate,
-                                      bool keep_eigenvectors) {
-  check_inputs(x, proj, weights);
+FusedForward triangulate_forward_cuda(const ForwardParams& params) {
+  check_inputs(params);
+  const at::Tensor& x = params.x;
+  const at::Tensor& weights = params.weights;
   const c10::cuda::CUDAGuard guard(x.device());
-  const int64_t n = x.size(0);
-  FusedForward result = allocate_forward(x, accumulate, keep_eigenvectors);
-  if (n == 0) return result;
-  const int64_t groups = proj.size(0);
-  const int64_t per_group = n / groups;
-  const int threads = threads_per_block(per_group);
-  const int64_t blocks_per_group = (per_group + threads - 1) / threads;
-  const int num_views = static_cast<int>(x.size(1));
+  FusedForward result = allocate_forward(params);
+  if (x.size(0) == 0) return result;
+  const Launch launch(params);
   cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_forward_cuda", [&] {
-    dispatch_accumulate(accumulate, [&](auto acc_tag) {
+    dispatch_accumulate(params.accumulate, [&](auto acc_tag) {
       using acc_t = decltype(acc_tag);
-      const at::Tensor prepared =
-          prepare_groups<scalar_t, acc_t>(proj, settings.normalize_in_kernel, accumulate, stream);
+      const at::Tensor prepared = prepare_groups<scalar_t, acc_t>(
+          params.proj, params.settings.normalize_in_kernel, params.accumulate, stream);
       forward_kernel<scalar_t, acc_t>
-          <<<groups * blocks_per_group, threads, group_bytes<acc_t>(num_views), stream>>>(
+          <<<launch.blocks, launch.threads, group_bytes<acc_t>(params.num_views()), stream>>>(
               x.data_ptr<scalar_t>(),
               prepared.data_ptr<acc_t>(),
               weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
-              per_group,
-              blocks_per_group,
-              num_views,
-              settings,
+              params.points_per_group(),
+              launch.blocks_per_group,
+              params.num_views(),
+              params.settings,
               result.points.data_ptr<scalar_t>(),
-              keep_eigenvectors ? result.eigenvector.data_ptr<acc_t>() : nullptr,
+              params.keep_eigenvectors ? result.eigenvector.data_ptr<acc_t>() : nullptr,
               result.status.data_ptr<uint8_t>(),
               result.valid.data_ptr<bool>());
       C10_CUDA_KERNEL_LAUNCH_CHECK();
@@ -286,51 +292,42 @@ FusedForward triangulate_forward_cuda(const at::Tensor& x,
   return result;
 }
 
-FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
-                                     const at::Tensor& x,
-                                     const at::Tensor& proj,
-                                     const at::Tensor& weights,
-                                     const at::Tensor& eigenvector,
-                                     const at::Tensor& status,
-                                     const SolveSettings& settings,
-                                     bool need_x,
-                                     bool need_proj,
-                                     bool need_weights) {
-  check_inputs(x, proj, weights);
-  TORCH_CHECK(!(need_proj && settings.normalize_in_kernel),
+FusedGrads triangulate_backward_cuda(const BackwardParams& params) {
+  check_inputs(params);
+  TORCH_CHECK(!(params.need_proj && params.settings.normalize_in_kernel),
               "triangulate: internal error: no projection gradient with in-kernel normalisation");
+  const at::Tensor& x = params.x;
+  const at::Tensor& weights = params.weights;
+  const at::Tensor& eigenvector = params.eigenvector;
   const c10::cuda::CUDAGuard guard(x.device());
-  const int64_t n = x.size(0);
-  const int64_t groups = proj.size(0);
-  const int64_t per_group = n / groups;
-  const int threads = threads_per_block(per_group);
-  const int64_t blocks_per_group = (per_group + threads - 1) / threads;
-  const int num_views = static_cast<int>(x.size(1));
+  const Launch launch(params);
+  const int num_views = params.num_views();
   FusedGrads grads;
   at::Tensor grad_x = at::empty_like(x);
-  at::Tensor grad_w = need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
-  at::Tensor blocks = need_proj ? at::empty({groups * blocks_per_group, num_views, 3, 4},
-                                            x.options().dtype(eigenvector.scalar_type()))
-                                : at::Tensor();
-  const at::Tensor grad_c = grad_points.contiguous();
-  if (n > 0) {
+  at::Tensor grad_w =
+      params.need_weights && weights.defined() ? at::empty_like(weights) : at::Tensor();
+  at::Tensor blocks = params.need_proj ? at::empty({launch.blocks, num_views, 3, 4},
+                                                   x.options().dtype(eigenvector.scalar_type()))
+                                       : at::Tensor();
+  const at::Tensor grad_c = params.grad_points.contiguous();
+  if (params.num_points() > 0) {
     cudaStream_t stream = at::cuda::getCurrentCUDAStream();
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "triangulate_backward_cuda", [&] {
       dispatch_accumulate(eigenvector.scalar_type(), [&](auto acc_tag) {
         using acc_t = decltype(acc_tag);
         const size_t smem =
-            group_bytes<acc_t>(num_views) + (threads / 32) * 12 * num_views * sizeof(acc_t);
+            group_bytes<acc_t>(num_views) + (launch.threads / 32) * 12 * num_views * sizeof(acc_t);
         const at::Tensor prepared = prepare_groups<scalar_t, acc_t>(
-            proj, settings.normalize_in_kernel, eigenvector.scalar_type(), stream);
-        backward_kernel<scalar_t, acc_t><<<groups * blocks_per_group, threads, smem, stream>>>(
+            params.proj, params.settings.normalize_in_kernel, eigenvector.scalar_type(), stream);
+        backward_kernel<scalar_t, acc_t><<<launch.blocks, launch.threads, smem, stream>>>(
             grad_c.data_ptr<scalar_t>(),
             x.data_ptr<scalar_t>(),
             prepared.data_ptr<acc_t>(),
             weights.defined() ? weights.data_ptr<scalar_t>() : nullptr,
             eigenvector.data_ptr<acc_t>(),
-            status.data_ptr<uint8_t>(),
-            per_group,
-            blocks_per_group,
+            params.status.data_ptr<uint8_t>(),
+            params.points_per_group(),
+            launch.blocks_per_group,
             num_views,
             grad_x.data_ptr<scalar_t>(),
             blocks.defined() ? blocks.data_ptr<acc_t>() : nullptr,
@@ -339,10 +336,11 @@ FusedGrads triangulate_backward_cuda(const at::Tensor& grad_points,
       });
     });
   }
-  if (need_x) grads.x = grad_x;
-  if (need_proj) {
-    grads.proj =
-        blocks.view({groups, blocks_per_group, num_views, 3, 4}).sum(1).to(x.scalar_type());
+  if (params.need_x) grads.x = grad_x;
+  if (params.need_proj) {
+    grads.proj = blocks.view({params.num_groups(), launch.blocks_per_group, num_views, 3, 4})
+                     .sum(1)
+                     .to(x.scalar_type());
   }
   grads.weights = grad_w;
   return grads;
