@@ -1,5 +1,6 @@
 #include "mvpose3d/data/synthetic_dataset.h"
 
+#include "mvpose3d/config/rules.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/random.h"
 
@@ -62,8 +63,7 @@ Rig first_views(const Rig& rig, int views, const std::string& what) {
 }  // namespace
 
 const std::vector<std::string>& synthetic_camera_sets() {
-  static const std::vector<std::string> sets{"seen", "rotated", "unseen", "random"};
-  return sets;
+  return synthetic_camera_set_names();
 }
 
 SyntheticSplit synthetic_train_split(const DataConfig& data) {
@@ -93,8 +93,10 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
                  "synthetic data: data.joints must be h36m17, got '{}'",
                  data_.joints);
   MVPOSE3D_CHECK(data_.num_views >= 1, "synthetic data: data.num_views must be >= 1");
-  MVPOSE3D_CHECK(data_.crop_size_px >= 8 && data_.crop_size_px <= 1024,
-                 "synthetic data: data.crop_size_px must be in [8, 1024], got {}",
+  MVPOSE3D_CHECK(data_.crop_size_px >= kMinCropSizePx && data_.crop_size_px <= kMaxCropSizePx,
+                 "synthetic data: data.crop_size_px must be in [{}, {}], got {}",
+                 kMinCropSizePx,
+                 kMaxCropSizePx,
                  data_.crop_size_px);
   MVPOSE3D_CHECK(!split_.subjects.empty(),
                  "synthetic data: split '{}' has no subjects (data.train_subjects / "

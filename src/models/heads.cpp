@@ -166,23 +166,11 @@ at::Tensor apply_affine_2d(const at::Tensor& points, const at::Tensor& affine) {
 // ----------------------------------------------------------------------
 
 FtlMode ftl_mode_from_string(const std::string& name) {
-  if (name == "rotation") return FtlMode::kRotation;
-  if (name == "projection") return FtlMode::kProjection;
-  throw Error(fmt::format("unknown model.ftl_mode '{}' (known: rotation, projection)", name));
+  return parse_enum<FtlMode>(name, "model.ftl_mode");
 }
 
 FtlReshape ftl_reshape_from_string(const std::string& name) {
-  if (name == "interleaved") return FtlReshape::kInterleaved;
-  if (name == "blocks") return FtlReshape::kBlocks;
-  throw Error(fmt::format("unknown model.ftl_reshape '{}' (known: interleaved, blocks)", name));
-}
-
-std::string to_string(FtlMode mode) {
-  return mode == FtlMode::kRotation ? "rotation" : "projection";
-}
-
-std::string to_string(FtlReshape reshape) {
-  return reshape == FtlReshape::kInterleaved ? "interleaved" : "blocks";
+  return parse_enum<FtlReshape>(name, "model.ftl_reshape");
 }
 
 at::Tensor normalized_projection(const at::Tensor& proj_from_world,
@@ -264,13 +252,7 @@ at::Tensor feature_transform(const at::Tensor& x, const at::Tensor& matrices, Ft
 // ----------------------------------------------------------------------------------
 
 CanonicalPooling canonical_pooling_from_string(const std::string& name) {
-  if (name == "concat") return CanonicalPooling::kConcat;
-  if (name == "mean") return CanonicalPooling::kMean;
-  throw Error(fmt::format("unknown model.canonical_pooling '{}' (known: concat, mean)", name));
-}
-
-std::string to_string(CanonicalPooling pooling) {
-  return pooling == CanonicalPooling::kConcat ? "concat" : "mean";
+  return parse_enum<CanonicalPooling>(name, "model.canonical_pooling");
 }
 
 namespace {
