@@ -125,7 +125,7 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
     BvhRetargetOptions retarget;
     retarget.joint_map = syn.bvh.joint_map;
     retarget.scale_to_mm = syn.bvh.scale_to_mm;
-    retarget.up_axis = syn.bvh.up_axis;
+    retarget.up_axis = to_string(syn.bvh.up_axis);
     retarget.recenter = syn.bvh.recenter;
     try {
       for (const auto& file : find_bvh_files(syn.bvh.files)) {
@@ -208,8 +208,8 @@ SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
   // Cameras of this sample (full images).
   const std::uint64_t sample_camera_key =
       hash_values({camera_key_, kStreamRig, static_cast<std::uint64_t>(index)});
-  if (split_.camera_set == "random" ||
-      (split_.camera_set == "seen" && split_.randomize && syn.rig_randomization == "random")) {
+  if (split_.camera_set == "random" || (split_.camera_set == "seen" && split_.randomize &&
+                                        syn.rig_randomization == RigRandomization::kRandom)) {
     Rng rig_rng(sample_camera_key);
     out.rig = random_rig(random_rig_options(data_), rig_rng);
   } else if (split_.camera_set == "seen" && split_.randomize) {

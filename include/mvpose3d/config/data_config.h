@@ -9,6 +9,37 @@
 
 namespace mvpose3d {
 
+// data.synthetic.bvh.up_axis
+enum class UpAxis { kY, kZ };
+template <>
+struct EnumNames<UpAxis> {
+  static constexpr EnumName<UpAxis> table[] = {{UpAxis::kY, "y"}, {UpAxis::kZ, "z"}};
+};
+
+// data.synthetic.rig_randomization
+enum class RigRandomization { kJitter, kRandom };
+template <>
+struct EnumNames<RigRandomization> {
+  static constexpr EnumName<RigRandomization> table[] = {{RigRandomization::kJitter, "jitter"},
+                                                         {RigRandomization::kRandom, "random"}};
+};
+
+// data.h36m.missing_views
+enum class MissingViews { kSkip, kKeep };
+template <>
+struct EnumNames<MissingViews> {
+  static constexpr EnumName<MissingViews> table[] = {{MissingViews::kSkip, "skip"},
+                                                     {MissingViews::kKeep, "keep"}};
+};
+
+// data.totalcapture.frames
+enum class FrameSource { kImages, kVideo };
+template <>
+struct EnumNames<FrameSource> {
+  static constexpr EnumName<FrameSource> table[] = {{FrameSource::kImages, "images"},
+                                                    {FrameSource::kVideo, "video"}};
+};
+
 // data.synthetic.rig_jitter: per-sample perturbation of every camera (uniform in ±value).
 struct RigJitterConfig {
   double azimuth_deg = 20;
@@ -68,7 +99,7 @@ struct BvhDataConfig {
   std::vector<std::string> files;
   double fraction = 1.0;
   double scale_to_mm = 10.0;
-  std::string up_axis = "y";
+  UpAxis up_axis = UpAxis::kY;
   bool recenter = true;
   // The defaults fit CMU-style BVH joint names.
   std::map<std::string, std::string> joint_map{{"Pelvis", "Hips"},
@@ -97,7 +128,7 @@ struct BvhDataConfig {
       "share of samples taken from BVH when files are given (the rest is procedural)",
       InRange(0, 1));
     v("scale_to_mm", scale_to_mm, "length of one BVH unit in mm (10 = centimetres)", Positive());
-    v("up_axis", up_axis, "the BVH's up axis", OneOf({"y", "z"}));
+    v("up_axis", up_axis, "the BVH's up axis");
     v("recenter", recenter, "move each clip so that its mean pelvis position is over the origin");
     v("joint_map",
       joint_map,
@@ -130,7 +161,7 @@ struct SyntheticDataConfig {
   int background_shapes = 16;
   bool floor = true;
   bool randomize_rig = false;
-  std::string rig_randomization = "jitter";
+  RigRandomization rig_randomization = RigRandomization::kJitter;
   RigJitterConfig rig_jitter;
   RandomRigConfig random_rig;
   double rig_yaw_deg = 0;
@@ -212,8 +243,7 @@ struct SyntheticDataConfig {
     v("rig_randomization",
       rig_randomization,
       "per-sample rigs: jitter around data.rig, or "
-      "random rigs",
-      OneOf({"jitter", "random"}));
+      "random rigs");
     v("rig_jitter", rig_jitter, "per-sample camera jitter (rig_randomization: jitter)");
     v("random_rig", random_rig, "random rigs (unseen cameras, rig_randomization: random)");
     v("rig_yaw_deg", rig_yaw_deg, "turn data.rig about the vertical axis, degrees");
@@ -301,7 +331,7 @@ struct H36mDataConfig {
   std::vector<std::string> excluded_sequences{"S9/Greeting-2", "S9/SittingDown-2", "S9/Waiting-1"};
   int frame_step_train = 5;
   int frame_step_test = 64;
-  std::string missing_views = "skip";
+  MissingViews missing_views = MissingViews::kSkip;
   bool skip_missing = false;
   double bbox_scale = 1.0;
   std::string crop_cache;
@@ -351,8 +381,7 @@ struct H36mDataConfig {
     v("missing_views",
       missing_views,
       "frames where a view is missing (all-zero box, e.g. S11 Directions-2 camera 54138969): skip "
-      "the frame, or keep it with a black view whose joints are invisible",
-      OneOf({"skip", "keep"}));
+      "the frame, or keep it with a black view whose joints are invisible");
     v("skip_missing",
       skip_missing,
       "check every image when the dataset is opened; log and skip samples with a missing image "
@@ -372,7 +401,7 @@ MVPOSE3D_CONFIG_EQUALITY(H36mDataConfig)
 struct TotalCaptureDataConfig {
   std::string calibration = "calibration.cal";
   std::string pose_file = "{subject_lower}/{sequence}/gt_skel_gbl_pos.txt";
-  std::string frames = "images";
+  FrameSource frames = FrameSource::kImages;
   std::string image_file =
       "images/s_{subject_id:02d}_act_{action_id:02d}_subact_{take:02d}_ca_{camera:02d}/"
       "{frame:06d}.jpg";
@@ -408,8 +437,7 @@ struct TotalCaptureDataConfig {
       "{subject_lower} {subject_id} {sequence} {action} {action_id} {take} (docs/datasets.md)");
     v("frames",
       frames,
-      "where frames come from: extracted images (image_file) or the videos (video_file)",
-      OneOf({"images", "video"}));
+      "where frames come from: extracted images (image_file) or the videos (video_file)");
     v("image_file",
       image_file,
       "frame image path template relative to data.root; placeholders as pose_file plus {camera} "
