@@ -1,5 +1,7 @@
 #include "mvpose3d/config/run_config.h"
 
+#include "mvpose3d/config/rules.h"
+
 namespace mvpose3d {
 
 RunConfig default_config() {
@@ -9,7 +11,9 @@ RunConfig default_config() {
 LoadedConfig load_config_with_origins(const std::filesystem::path& file,
                                       const std::vector<std::string>& overrides) {
   LoadedConfig loaded;
-  load_fields(fields_of(loaded.config), file, overrides, &loaded.origins);
+  load_fields(fields_of(loaded.config), file, overrides, &loaded.origins, [&loaded] {
+    return rule_violations(loaded.config);
+  });
   if (loaded.config.name.empty()) {
     loaded.config.name = file.empty() ? "default" : file.stem().string();
   }
@@ -27,7 +31,7 @@ std::string to_yaml(const RunConfig& config) {
 }
 
 std::vector<std::string> validate(const RunConfig& config) {
-  return validate_fields(fields_of(config));
+  return validate_fields(fields_of(config), {}, [&config] { return rule_violations(config); });
 }
 
 std::string default_config_yaml() {

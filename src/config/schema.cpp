@@ -1,24 +1,21 @@
 #include "mvpose3d/config/schema.h"
 
+#include "mvpose3d/core/error.h"
+
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "config/yaml_io_detail.h"
+
 namespace mvpose3d {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using config_detail::join;
 
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
-}
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::vector<std::string> format_numbers(const std::vector<double>& numbers) {
   std::vector<std::string> out;
@@ -27,6 +24,12 @@ std::vector<std::string> format_numbers(const std::vector<double>& numbers) {
 }
 
 }  // namespace
+
+void throw_unknown_name(const std::string& key,
+                        const std::string& name,
+                        const std::vector<std::string>& known) {
+  throw Error(fmt::format("unknown {} '{}' (known: {})", key, name, join(known, ", ")));
+}
 
 Constraint Constraint::range(double lo, bool lo_open, double hi, bool hi_open) {
   Constraint c;
@@ -218,6 +221,9 @@ bool fields_equal(const FieldList& a, const FieldList& b) {
       }
       case FieldType::kString:
         same = x.get<std::string>() == y.get<std::string>();
+        break;
+      case FieldType::kEnum:
+        same = x.enum_ops->name(x.value) == y.enum_ops->name(y.value);
         break;
       case FieldType::kIntList:
         same = x.get<std::vector<int>>() == y.get<std::vector<int>>();

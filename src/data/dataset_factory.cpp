@@ -1,5 +1,6 @@
 #include "mvpose3d/data/dataset_factory.h"
 
+#include "mvpose3d/config/rules.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/h36m/h36m_dataset.h"
 #include "mvpose3d/data/synthetic/synthetic_dataset.h"
@@ -15,8 +16,6 @@
 namespace mvpose3d {
 
 namespace {
-
-constexpr const char* kPermuted = "permuted";
 
 std::vector<int> reversed_views(int num_views) {
   std::vector<int> order(static_cast<std::size_t>(num_views));
@@ -37,16 +36,7 @@ std::shared_ptr<const MultiviewDataset> make_synthetic(const DataConfig& data,
 }  // namespace
 
 std::vector<std::string> known_camera_sets(const DataConfig& data) {
-  std::vector<std::string> sets;
-  if (data.type == "synthetic") {
-    sets = synthetic_camera_sets();
-  } else if (data.type == "totalcapture") {
-    sets = {"seen", "unseen"};
-  } else {
-    sets = {"seen"};
-  }
-  sets.emplace_back(kPermuted);
-  return sets;
+  return camera_set_names(data);
 }
 
 std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
@@ -66,7 +56,7 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
   if (split == "train" && camera_set != "seen") {
     throw Error(fmt::format("camera set '{}' applies to the test split only", camera_set));
   }
-  const std::string base_set = camera_set == kPermuted ? "seen" : camera_set;
+  const std::string base_set = camera_set == kPermutedCameraSet ? "seen" : camera_set;
   std::shared_ptr<const MultiviewDataset> dataset;
   if (data.type == "synthetic") {
     dataset = make_synthetic(data, seed, split, base_set);
@@ -78,7 +68,7 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
     throw Error(fmt::format(
         "data.type: unknown dataset '{}' (known: synthetic, h36m, totalcapture)", data.type));
   }
-  if (camera_set == kPermuted) {
+  if (camera_set == kPermutedCameraSet) {
     return std::make_shared<ViewSelectedDataset>(dataset, reversed_views(dataset->num_views()));
   }
   return dataset;

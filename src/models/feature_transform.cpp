@@ -11,23 +11,11 @@
 namespace mvpose3d::models {
 
 FtlMode ftl_mode_from_string(const std::string& name) {
-  if (name == "rotation") return FtlMode::kRotation;
-  if (name == "projection") return FtlMode::kProjection;
-  throw Error(fmt::format("unknown model.ftl_mode '{}' (known: rotation, projection)", name));
+  return parse_enum<FtlMode>(name, "model.ftl_mode");
 }
 
 FtlReshape ftl_reshape_from_string(const std::string& name) {
-  if (name == "interleaved") return FtlReshape::kInterleaved;
-  if (name == "blocks") return FtlReshape::kBlocks;
-  throw Error(fmt::format("unknown model.ftl_reshape '{}' (known: interleaved, blocks)", name));
-}
-
-std::string to_string(FtlMode mode) {
-  return mode == FtlMode::kRotation ? "rotation" : "projection";
-}
-
-std::string to_string(FtlReshape reshape) {
-  return reshape == FtlReshape::kInterleaved ? "interleaved" : "blocks";
+  return parse_enum<FtlReshape>(name, "model.ftl_reshape");
 }
 
 at::Tensor normalized_projection(const at::Tensor& proj_from_world,

@@ -17,13 +17,7 @@ namespace mvpose3d::models {
 namespace nn = torch::nn;
 
 CanonicalPooling canonical_pooling_from_string(const std::string& name) {
-  if (name == "concat") return CanonicalPooling::kConcat;
-  if (name == "mean") return CanonicalPooling::kMean;
-  throw Error(fmt::format("unknown model.canonical_pooling '{}' (known: concat, mean)", name));
-}
-
-std::string to_string(CanonicalPooling pooling) {
-  return pooling == CanonicalPooling::kConcat ? "concat" : "mean";
+  return parse_enum<CanonicalPooling>(name, "model.canonical_pooling");
 }
 
 namespace {

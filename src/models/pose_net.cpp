@@ -1,6 +1,7 @@
 // The multi-view network and its factory (its checkpoints: state_dict.cpp).
 #include "mvpose3d/models/pose_net.h"
 
+#include "mvpose3d/config/rules.h"
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/geometry/camera_batch.h"
@@ -63,30 +64,19 @@ CameraBatch CameraBatch::select_views(const at::Tensor& index) const {
 // --- The network
 // --------------------------------------------------------------------------------------
 
-std::vector<std::string> known_fusion_names() {
-  return {"none", "fusion", "canonical"};
-}
-
 MultiViewPoseNetImpl::MultiViewPoseNetImpl(const PoseNetOptions& options) : options_(options) {
   const ModelConfig& c = options_.config;
   MVPOSE3D_CHECK(options_.num_joints > 0, "the network needs at least one joint");
   MVPOSE3D_CHECK(options_.num_views > 0, "the network needs at least one view");
-  const auto& fusions = known_fusion_names();
-  MVPOSE3D_CHECK(std::find(fusions.begin(), fusions.end(), c.fusion) != fusions.end(),
-                 "unknown model.fusion '{}' (known: {})",
-                 c.fusion,
-                 fmt::join(fusions, ", "));
-  MVPOSE3D_CHECK(!c.equivariant || c.fusion == "canonical",
-                 "model.equivariant needs model.fusion = canonical (it is '{}')",
-                 c.fusion);
-  MVPOSE3D_CHECK(!c.view_shortcut || c.fusion != "none",
-                 "model.view_shortcut needs a fusion block (model.fusion is none)");
-  ResNetOptions backbone = resnet_options_from_name(c.backbone);
+  // The config's rules (rules.h), for configs built in code without validate().
+  const std::vector<RuleViolation> broken = model_rule_violations(c);
+  MVPOSE3D_CHECK(broken.empty(), "{}", broken.empty() ? "" : broken.front().message);
+  ResNetOptions backbone = resnet_options_from_name(to_string(c.backbone));
   backbone.width(c.backbone_width).stages(c.backbone_stages);
-  const auto ftl_mode = ftl_mode_from_string(c.ftl_mode);
-  const auto ftl_reshape = ftl_reshape_from_string(c.ftl_reshape);
-  const auto pooling = canonical_pooling_from_string(c.canonical_pooling);
-  triangulate_options_.method = ops::triangulation_method_from_string(c.triangulation);
+  const auto ftl_mode = c.ftl_mode;
+  const auto ftl_reshape = c.ftl_reshape;
+  const auto pooling = c.canonical_pooling;
+  triangulate_options_.method = ops::triangulation_method_from_string(to_string(c.triangulation));
   MVPOSE3D_CHECK(c.softargmax_beta > 0, "model.softargmax_beta must be positive");
 
   encoder = register_module("encoder", ResNetEncoder(backbone));
@@ -99,9 +89,9 @@ MultiViewPoseNetImpl::MultiViewPoseNetImpl(const PoseNetOptions& options) : opti
       .pooling(pooling)
       .equivariant(c.equivariant)
       .view_shortcut(c.view_shortcut);
-  if (c.fusion == "fusion") {
+  if (c.fusion == FusionMode::kFusion) {
     fusion = register_module("fusion", std::make_shared<ViewFusionImpl>(fo));
-  } else if (c.fusion == "canonical") {
+  } else if (c.fusion == FusionMode::kCanonical) {
     fusion = register_module("fusion", std::make_shared<CanonicalFusionImpl>(fo));
   }
   decoder = register_module("decoder",
@@ -115,22 +105,22 @@ MultiViewPoseNetImpl::MultiViewPoseNetImpl(const PoseNetOptions& options) : opti
 std::string MultiViewPoseNetImpl::architecture() const {
   const ModelConfig& c = options_.config;
   std::string s = fmt::format("{}(width={},stages={}) fusion={}",
-                              c.backbone,
+                              to_string(c.backbone),
                               c.backbone_width,
                               c.backbone_stages,
-                              c.fusion);
-  if (c.fusion == "fusion")
+                              to_string(c.fusion));
+  if (c.fusion == FusionMode::kFusion)
     s += fmt::format(" latent={} fused={}", c.latent_channels, c.fused_channels);
-  if (c.fusion == "canonical") {
+  if (c.fusion == FusionMode::kCanonical) {
     s += fmt::format(" ftl={}/{} pooling={} equivariant={} latent={} fused={}",
-                     c.ftl_mode,
-                     c.ftl_reshape,
-                     c.canonical_pooling,
+                     to_string(c.ftl_mode),
+                     to_string(c.ftl_reshape),
+                     to_string(c.canonical_pooling),
                      c.equivariant,
                      c.latent_channels,
                      c.fused_channels);
   }
-  if (c.fusion != "none") s += fmt::format(" shortcut={}", c.view_shortcut);
+  if (c.fusion != FusionMode::kNone) s += fmt::format(" shortcut={}", c.view_shortcut);
   s += " decoder=";
   if (c.decoder_reduce_channels > 0) s += fmt::format("r{}+", c.decoder_reduce_channels);
   s += fmt::format("{}x{}k{} joints={} views={}",
@@ -148,9 +138,9 @@ at::Tensor MultiViewPoseNetImpl::fuse(const at::Tensor& features,
                                       int64_t crop_width) {
   if (!fusion) return features;
   FtlMatrices ftl;
-  if (options_.config.fusion == "canonical") {
+  if (options_.config.fusion == FusionMode::kCanonical) {
     const auto device = features.device();
-    ftl = make_ftl_matrices(ftl_mode_from_string(options_.config.ftl_mode),
+    ftl = make_ftl_matrices(options_.config.ftl_mode,
                             cameras.K.to(device),
                             cameras.cam_from_world.to(device),
                             crop_height,

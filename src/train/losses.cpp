@@ -11,14 +11,14 @@ namespace mvpose3d::train {
 
 namespace {
 
-at::Tensor coordinate_loss(const std::string& type, const at::Tensor& pred, const at::Tensor& gt) {
-  if (type == "l1") return at::l1_loss(pred, gt);
-  if (type == "mse") return at::mse_loss(pred, gt);
-  if (type == "smooth_l1") {
+at::Tensor coordinate_loss(Loss2d type, const at::Tensor& pred, const at::Tensor& gt) {
+  if (type == Loss2d::kL1) return at::l1_loss(pred, gt);
+  if (type == Loss2d::kMse) return at::mse_loss(pred, gt);
+  if (type == Loss2d::kSmoothL1) {
     // Huber in pixels: quadratic within 1 px, so small errors still get a useful gradient.
     return at::smooth_l1_loss(pred, gt, at::Reduction::Mean, /*beta=*/1.0);
   }
-  throw Error("train.loss.loss_2d: unknown 2D loss '" + type +
+  throw Error("train.loss.loss_2d: unknown 2D loss '" + to_string(type) +
               "' (known: l1, mse, smooth_l1, heatmap_mse)");
 }
 
@@ -26,7 +26,7 @@ at::Tensor loss_2d(const models::PoseOutput& output,
                    const MultiviewBatch& batch,
                    const LossConfig& config) {
   const at::Tensor gt = batch.joints_2d_px.to(output.joints2d_crop_px.scalar_type());  // [B,V,J,2]
-  if (config.loss_2d != "heatmap_mse") {
+  if (config.loss_2d != Loss2d::kHeatmapMse) {
     return coordinate_loss(config.loss_2d, output.joints2d_crop_px, gt);
   }
   const int64_t h = output.heatmaps.size(-2), w = output.heatmaps.size(-1);
@@ -42,26 +42,26 @@ at::Tensor loss_3d(const models::PoseOutput& output,
   MVPOSE3D_CHECK(output.joints3d_mm.defined(),
                  "train.loss.loss_3d = {} needs triangulated joints: the model returned none "
                  "(fewer than 2 views?)",
-                 config.loss_3d);
+                 to_string(config.loss_3d));
   const at::Tensor gt = batch.joints_world_mm.to(output.joints3d_mm.scalar_type());  // [B, J, 3]
   const at::Tensor valid = output.joints3d_valid.to(gt.scalar_type());               // [B, J]
   const at::Tensor count = valid.sum().clamp_min(1.0);
   const at::Tensor diff = output.joints3d_mm - gt;
-  if (config.loss_3d == "mpjpe") {
+  if (config.loss_3d == Loss3d::kMpjpe) {
     // The norm's gradient is undefined at 0: keep it away with a tiny epsilon under the root.
     const at::Tensor error = (diff.square().sum(-1) + 1e-9).sqrt();  // [B, J]
     return (error * valid).sum() / count;
   }
-  MVPOSE3D_CHECK(config.loss_3d == "l1",
+  MVPOSE3D_CHECK(config.loss_3d == Loss3d::kL1,
                  "train.loss.loss_3d: unknown 3D loss '{}' (known: mpjpe, l1, none)",
-                 config.loss_3d);
+                 to_string(config.loss_3d));
   return (diff.abs().sum(-1) * valid).sum() / (3.0 * count);
 }
 
 }  // namespace
 
 bool uses_3d_loss(const LossConfig& config, std::int64_t step) {
-  return config.loss_3d != "none" && config.weight_3d > 0 && step >= config.warmup_2d_steps;
+  return config.loss_3d != Loss3d::kNone && config.weight_3d > 0 && step >= config.warmup_2d_steps;
 }
 
 LossTerms compute_losses(const models::PoseOutput& output,

@@ -150,7 +150,7 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
                                          std::isfinite(r.total_loss) ? "gradient" : "loss",
                                          r.total_loss,
                                          r.grad_norm);
-    if (tc.nan_policy == "stop") {
+    if (tc.nan_policy == NanPolicy::kStop) {
       throw Error(what + "; stopping (train.nan_policy: stop). The last checkpoint is intact.");
     }
     MVPOSE3D_CHECK(consecutive_skips_ < kMaxConsecutiveSkips,

@@ -121,10 +121,10 @@ TEST(RunConfig, BasesApplyInOrderRelativeToTheIncludingFile) {
   EXPECT_EQ(c.data.num_views, 5);  // first.yaml over common.yaml
   EXPECT_EQ(c.data.train_subjects, std::vector<std::string>{"S7"});  // a list is replaced whole
   EXPECT_EQ(c.train.steps, 300);                                     // common.yaml
-  EXPECT_EQ(c.train.optimizer.type, "sgd");    // first.yaml; the same section's lr ...
-  EXPECT_EQ(c.train.optimizer.lr, 0.01);       // ... from second.yaml, which comes later
-  EXPECT_EQ(c.train.optimizer.momentum, 0.5);  // child.yaml
-  EXPECT_EQ(c.eval.samples, 7);                // child.yaml over second.yaml
+  EXPECT_EQ(to_string(c.train.optimizer.type), "sgd");  // first.yaml; the same section's lr ...
+  EXPECT_EQ(c.train.optimizer.lr, 0.01);                // ... from second.yaml, which comes later
+  EXPECT_EQ(c.train.optimizer.momentum, 0.5);           // child.yaml
+  EXPECT_EQ(c.eval.samples, 7);                         // child.yaml over second.yaml
   EXPECT_EQ(c.train.batch_size, RunConfig{}.train.batch_size);  // nobody sets it
   EXPECT_EQ(loaded.name, "child");
   EXPECT_EQ(c.name, "child");
@@ -206,12 +206,12 @@ TEST(RunConfig, SetOverrides) {
   const RunConfig& c = loaded.config;
   EXPECT_EQ(c.train.steps, 20);
   EXPECT_EQ(c.data.train_subjects, (std::vector<std::string>{"S1", "S9"}));
-  EXPECT_EQ(c.train.optimizer.type, "sgd");
+  EXPECT_EQ(to_string(c.train.optimizer.type), "sgd");
   EXPECT_EQ(c.train.optimizer.lr, 0.5);
   EXPECT_EQ(c.train.optimizer.momentum, OptimizerConfig{}.momentum);
   EXPECT_EQ(c.model.pretrained, "");
   EXPECT_EQ(c.name, "my run");
-  EXPECT_EQ(c.model.backbone, "resnet34");
+  EXPECT_EQ(to_string(c.model.backbone), "resnet34");
   EXPECT_EQ(loaded.origins.at("train.steps"), "--set train.steps=20");
   EXPECT_EQ(loaded.origins.at("data.train_subjects[1]"), "--set data.train_subjects=[S1, S9]");
 
@@ -263,14 +263,15 @@ TEST(RunConfig, RoundTrip) {
   c.deterministic = true;
   c.data.type = "h36m";
   c.data.root = "/data/h36m: with colon";
+  c.data.train_subjects = {"S1", "null"};  // a string that YAML would read as null unquoted
   c.data.test_subjects = {};
   c.data.synthetic.blur_prob = 1.0 / 3.0;
   c.model.pretrained = "";
   c.train.optimizer.lr = 3e-4;
-  c.train.schedule.type = "steps";
+  c.train.schedule.type = ScheduleType::kSteps;
   c.train.schedule.milestones = {100, 2000};
   c.train.loss.weight_3d = 0.1 + 0.2;
-  c.eval.camera_sets = {"seen", "unseen", "null"};
+  c.eval.camera_sets = {"seen", "permuted"};  // the camera sets of data.type h36m (rules.h)
   ASSERT_TRUE(validate(c).empty());
 
   ScratchDir dir;

@@ -169,7 +169,7 @@ std::vector<Camera> ring(int views) {
 
 TEST(BatchNormFolding, EveryNetworkVariantGivesTheSameOutputs) {
   auto mean = tiny_model_config("canonical");
-  mean.canonical_pooling = "mean";
+  mean.canonical_pooling = CanonicalPooling::kMean;
   auto equivariant = mean;
   equivariant.equivariant = true;
   auto reduced = tiny_model_config("none");

@@ -78,9 +78,9 @@ inline std::string torchvision_unavailable() {
 // A tiny configuration of every part of the network (ResNet-18 at width 8), fast on two cores.
 inline ModelConfig tiny_model_config(const std::string& fusion = "canonical") {
   ModelConfig c;
-  c.backbone = "resnet18";
+  c.backbone = Backbone::kResNet18;
   c.backbone_width = 8;
-  c.fusion = fusion;
+  c.fusion = parse_enum<FusionMode>(fusion, "model.fusion");
   c.latent_channels = 12;  // 4 points of 3
   c.fused_channels = 16;   // projection: 4 points of 4
   c.deconv_layers = 2;

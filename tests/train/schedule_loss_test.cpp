@@ -17,13 +17,13 @@ TEST(LearningRate, WarmupThenStepsThenCosine) {
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 0, 100), 0.1);  // (0+1)/(3+1)
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 2, 100), 0.3);
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 3, 100), 0.4);
-  s.type = "steps";
+  s.type = ScheduleType::kSteps;
   s.milestones = {10, 20};
   s.gamma = 0.5;
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 9, 100), 0.4);
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 10, 100), 0.2);
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 25, 100), 0.1);
-  s.type = "cosine";
+  s.type = ScheduleType::kCosine;
   s.warmup_steps = 0;
   EXPECT_DOUBLE_EQ(learning_rate_at(s, 0.4, 0, 100), 0.4);
   EXPECT_NEAR(learning_rate_at(s, 0.4, 50, 100), 0.2, 1e-12);
@@ -32,8 +32,9 @@ TEST(LearningRate, WarmupThenStepsThenCosine) {
 
 TEST(MakeOptimizer, UnknownTypeNamesTheKnownOnes) {
   OptimizerConfig c;
-  c.type = "lbfgs";
   try {
+    // An unknown name cannot reach make_optimizer: the config's enum rejects it.
+    c.type = parse_enum<OptimizerType>("lbfgs", "train.optimizer.type");
     make_optimizer(c, {at::zeros({2}, at::requires_grad())});
     FAIL() << "no error";
   } catch (const Error& e) {
@@ -65,8 +66,8 @@ TEST(Losses, HandComputedL1AndMaskedMpjpe) {
   out.joints3d_mm = at::tensor({3.f, 4.f, 0.f, 100.f, 0.f, 0.f}).view({1, 2, 3});
   out.joints3d_valid = at::tensor({1, 0}).to(at::kBool).view({1, 2});
   LossConfig c;
-  c.loss_2d = "l1";
-  c.loss_3d = "mpjpe";
+  c.loss_2d = Loss2d::kL1;
+  c.loss_3d = Loss3d::kMpjpe;
   c.weight_2d = 2.0;
   c.weight_3d = 0.5;
   c.warmup_2d_steps = 10;
@@ -77,9 +78,9 @@ TEST(Losses, HandComputedL1AndMaskedMpjpe) {
   LossTerms later = compute_losses(out, batch, c, 10);
   EXPECT_NEAR(later.terms.at("loss_3d").item<double>(), 5.0, 1e-3);
   EXPECT_NEAR(later.total.item<double>(), 3.0 + 2.5, 1e-3);
-  c.loss_3d = "l1";  // (3 + 4 + 0) / 3 on the valid joint
+  c.loss_3d = Loss3d::kL1;  // (3 + 4 + 0) / 3 on the valid joint
   EXPECT_NEAR(compute_losses(out, batch, c, 10).terms.at("loss_3d").item<double>(), 7.0 / 3, 1e-5);
-  c.loss_3d = "none";  // "no DLT": never a 3D term
+  c.loss_3d = Loss3d::kNone;  // "no DLT": never a 3D term
   EXPECT_EQ(compute_losses(out, batch, c, 1000).terms.count("loss_3d"), 0u);
 }
 

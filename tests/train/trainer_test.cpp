@@ -78,7 +78,7 @@ TEST(Trainer, OverfitsOneBatch) {
 TEST(Trainer, ResumeReproducesTheNextStepsExactly) {
   RunConfig config = tiny_run_config("fusion");
   config.train.steps = 5;
-  config.train.schedule.type = "cosine";
+  config.train.schedule.type = ScheduleType::kCosine;
   config.train.schedule.warmup_steps = 1;
   TempDir full_dir, resumed_dir;
   std::vector<double> full, before, after;
@@ -133,7 +133,7 @@ TEST(Trainer, NonFiniteLossIsSkippedOrStops) {
     EXPECT_EQ(trainer.progress().skipped_steps, 1);
     EXPECT_TRUE(at::equal(before, trainer.model()->parameters()[0]));  // no update
   }
-  config.train.nan_policy = "stop";
+  config.train.nan_policy = NanPolicy::kStop;
   Trainer trainer(config, make_run_model(config), options_for(dir.path()));
   try {
     trainer.run_step(batch);

@@ -73,35 +73,35 @@ void use_light_decoder(ModelConfig& c) {
 
 // The paper's variants and ours as changes to the base model config.
 ModelConfig variant_config(ModelConfig c, const std::string& variant, const std::string& backbone) {
-  c.backbone = backbone;
+  c.backbone = parse_enum<Backbone>(backbone, "backbone");
   c.pretrained.clear();
   if (variant == "baseline") {
-    c.fusion = "none";
+    c.fusion = FusionMode::kNone;
   } else if (variant == "fusion") {
-    c.fusion = "fusion";
+    c.fusion = FusionMode::kFusion;
   } else if (variant == "canonical") {
-    c.fusion = "canonical";
+    c.fusion = FusionMode::kCanonical;
   } else if (variant == "canonical_rotation") {
-    c.fusion = "canonical";
-    c.ftl_mode = "rotation";
+    c.fusion = FusionMode::kCanonical;
+    c.ftl_mode = FtlMode::kRotation;
     c.fused_channels = 3 * (c.fused_channels / 4);
   } else if (variant == "canonical_mean") {
-    c.fusion = "canonical";
-    c.canonical_pooling = "mean";
+    c.fusion = FusionMode::kCanonical;
+    c.canonical_pooling = CanonicalPooling::kMean;
   } else if (variant == "canonical_equivariant") {
-    c.fusion = "canonical";
-    c.canonical_pooling = "mean";
+    c.fusion = FusionMode::kCanonical;
+    c.canonical_pooling = CanonicalPooling::kMean;
     c.equivariant = true;
   } else if (variant == "canonical_equivariant_shortcut") {
-    c.fusion = "canonical";
-    c.canonical_pooling = "mean";
+    c.fusion = FusionMode::kCanonical;
+    c.canonical_pooling = CanonicalPooling::kMean;
     c.equivariant = true;
     c.view_shortcut = true;
   } else if (variant == "baseline_light_decoder") {
-    c.fusion = "none";
+    c.fusion = FusionMode::kNone;
     use_light_decoder(c);
   } else if (variant == "canonical_light_decoder") {
-    c.fusion = "canonical";
+    c.fusion = FusionMode::kCanonical;
     use_light_decoder(c);
   } else {
     throw UsageError(fmt::format(

@@ -9,13 +9,44 @@
 
 namespace mvpose3d {
 
+// data.synthetic.bvh.up_axis
+enum class UpAxis { kY, kZ };
+template <>
+struct EnumNames<UpAxis> {
+  static constexpr EnumName<UpAxis> table[] = {{UpAxis::kY, "y"}, {UpAxis::kZ, "z"}};
+};
+
+// data.synthetic.rig_randomization
+enum class RigRandomization { kJitter, kRandom };
+template <>
+struct EnumNames<RigRandomization> {
+  static constexpr EnumName<RigRandomization> table[] = {{RigRandomization::kJitter, "jitter"},
+                                                         {RigRandomization::kRandom, "random"}};
+};
+
+// data.h36m.missing_views
+enum class MissingViews { kSkip, kKeep };
+template <>
+struct EnumNames<MissingViews> {
+  static constexpr EnumName<MissingViews> table[] = {{MissingViews::kSkip, "skip"},
+                                                     {MissingViews::kKeep, "keep"}};
+};
+
+// data.totalcapture.frames
+enum class FrameSource { kImages, kVideo };
+template <>
+struct EnumNames<FrameSource> {
+  static constexpr EnumName<FrameSource> table[] = {{FrameSource::kImages, "images"},
+                                                    {FrameSource::kVideo, "video"}};
+};
+
 // data.synthetic.rig_jitter: per-sample perturbation of every camera (uniform in ±value).
 struct RigJitterConfig {
-  double azimuth_deg = 20;   // turn about the vertical through the capture centre
-  double height_mm = 300;    // raise or lower
-  double distance_mm = 500;  // move nearer or farther
-  double look_at_mm = 200;   // re-aim at the capture centre plus this, per axis
-  double focal_rel = 0.1;    // scale the focal length by 1 ± this
+  double azimuth_deg = 20;
+  double height_mm = 300;
+  double distance_mm = 500;
+  double look_at_mm = 200;
+  double focal_rel = 0.1;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -33,11 +64,11 @@ MVPOSE3D_CONFIG_EQUALITY(RigJitterConfig)
 
 // data.synthetic.random_rig: rigs drawn at random (unseen-camera tests, rig_randomization: random).
 struct RandomRigConfig {
-  std::vector<double> distance_mm{3500, 5800};  // [min, max] horizontal distance to the centre
-  std::vector<double> height_mm{600, 2400};     // [min, max] camera height above the floor
-  std::vector<double> focal_px{1000, 1300};     // [min, max] focal length, px (1000 px images)
-  double azimuth_jitter_deg = 25;               // ± around evenly spaced azimuths
-  double look_at_jitter_mm = 300;               // ± per axis around the capture centre
+  std::vector<double> distance_mm{3500, 5800};
+  std::vector<double> height_mm{600, 2400};
+  std::vector<double> focal_px{1000, 1300};
+  double azimuth_jitter_deg = 25;
+  double look_at_jitter_mm = 300;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -65,12 +96,12 @@ MVPOSE3D_CONFIG_EQUALITY(RandomRigConfig)
 
 // data.synthetic.bvh: motion capture (BVH) instead of, or mixed with, the procedural motion.
 struct BvhDataConfig {
-  std::vector<std::string> files;  // BVH files or folders (searched recursively); empty = none
-  double fraction = 1.0;           // share of samples taken from BVH when files are given
-  double scale_to_mm = 10.0;       // the BVH's length unit in mm (10 = centimetres)
-  std::string up_axis = "y";       // the BVH's up axis
-  bool recenter = true;            // move each clip's mean pelvis position over the origin
-  // H36M-17 joint → BVH joint (or "A+B" for the mean of several); defaults fit CMU-style names.
+  std::vector<std::string> files;
+  double fraction = 1.0;
+  double scale_to_mm = 10.0;
+  UpAxis up_axis = UpAxis::kY;
+  bool recenter = true;
+  // The defaults fit CMU-style BVH joint names.
   std::map<std::string, std::string> joint_map{{"Pelvis", "Hips"},
                                                {"RHip", "RightUpLeg"},
                                                {"RKnee", "RightLeg"},
@@ -97,7 +128,7 @@ struct BvhDataConfig {
       "share of samples taken from BVH when files are given (the rest is procedural)",
       InRange(0, 1));
     v("scale_to_mm", scale_to_mm, "length of one BVH unit in mm (10 = centimetres)", Positive());
-    v("up_axis", up_axis, "the BVH's up axis", OneOf({"y", "z"}));
+    v("up_axis", up_axis, "the BVH's up axis");
     v("recenter", recenter, "move each clip so that its mean pelvis position is over the origin");
     v("joint_map",
       joint_map,
@@ -109,40 +140,34 @@ MVPOSE3D_CONFIG_EQUALITY(BvhDataConfig)
 // data.synthetic: the procedurally rendered dataset (used when data.type is "synthetic"); see
 // docs/data_synthetic.md.
 struct SyntheticDataConfig {
-  int samples_per_epoch = 10000;  // training samples drawn per epoch
-  int test_samples = 1000;        // size of the fixed test set
-  std::vector<std::string> actions{"walking",
-                                   "turning",
-                                   "sitting",
-                                   "bending",
-                                   "gestures",
-                                   "reaching",
-                                   "squatting",
-                                   "idle"};  // families
-  int sequences_per_subject = 50;            // sequences per subject and action
-  int frames_per_sequence = 1500;            // frames per sequence
-  double fps = 50;                           // frame rate of the motion
-  double area_radius_mm = 1200;     // the pelvis stays within this distance of the world origin
-  int occluders = 1;                // random occluding objects per view
-  double occluder_prob = 0.5;       // probability that each of those occluders is present
-  double occluder_spread_mm = 350;  // sideways offset of an occluder from the line of sight
-  double truncation_prob = 0.1;     // probability that a view's crop cuts off part of the body
-  double truncation_max = 0.3;      // largest shift of a truncated crop, fraction of its side
-  std::vector<double> crop_scale{1.15, 1.35};   // crop side / joint box side
-  double blur_prob = 0.2;                       // probability that a view is blurred, in [0, 1]
-  std::vector<double> blur_sigma_px{0.6, 1.6};  // blur strength range
-  double noise_std = 0.02;     // std of additive pixel noise, intensities in [0, 1]
-  double color_jitter = 0.08;  // per-view gain/offset jitter
-  int background_shapes = 16;  // clutter shapes per view background
-  bool floor = true;           // textured floor under the subject
-  bool randomize_rig = false;  // jitter the camera rig per sample instead of a fixed rig
-  std::string rig_randomization = "jitter";  // jitter (around data.rig) | random (random_rig)
-  RigJitterConfig rig_jitter;                // amounts for rig_randomization: jitter
-  RandomRigConfig random_rig;                // ranges for random rigs
-  double rig_yaw_deg = 0;                    // data.rig turned about the vertical axis
-  double rotated_yaw_deg = 45;               // extra turn of the "rotated" test camera set
-  bool symmetric_appearance = true;          // left and right limbs look alike (no colour coding)
-  BvhDataConfig bvh;                         // motion capture input
+  int samples_per_epoch = 10000;
+  int test_samples = 1000;
+  std::vector<std::string> actions{
+      "walking", "turning", "sitting", "bending", "gestures", "reaching", "squatting", "idle"};
+  int sequences_per_subject = 50;
+  int frames_per_sequence = 1500;
+  double fps = 50;
+  double area_radius_mm = 1200;
+  int occluders = 1;
+  double occluder_prob = 0.5;
+  double occluder_spread_mm = 350;
+  double truncation_prob = 0.1;
+  double truncation_max = 0.3;
+  std::vector<double> crop_scale{1.15, 1.35};
+  double blur_prob = 0.2;
+  std::vector<double> blur_sigma_px{0.6, 1.6};
+  double noise_std = 0.02;
+  double color_jitter = 0.08;
+  int background_shapes = 16;
+  bool floor = true;
+  bool randomize_rig = false;
+  RigRandomization rig_randomization = RigRandomization::kJitter;
+  RigJitterConfig rig_jitter;
+  RandomRigConfig random_rig;
+  double rig_yaw_deg = 0;
+  double rotated_yaw_deg = 45;
+  bool symmetric_appearance = true;
+  BvhDataConfig bvh;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -218,8 +243,7 @@ struct SyntheticDataConfig {
     v("rig_randomization",
       rig_randomization,
       "per-sample rigs: jitter around data.rig, or "
-      "random rigs",
-      OneOf({"jitter", "random"}));
+      "random rigs");
     v("rig_jitter", rig_jitter, "per-sample camera jitter (rig_randomization: jitter)");
     v("random_rig", random_rig, "random rigs (unseen cameras, rig_randomization: random)");
     v("rig_yaw_deg", rig_yaw_deg, "turn data.rig about the vertical axis, degrees");
@@ -235,13 +259,13 @@ MVPOSE3D_CONFIG_EQUALITY(SyntheticDataConfig)
 // data.h36m.augment / data.totalcapture.augment: random changes of training samples (never of test
 // samples). Each sample's changes are a pure function of (seed, sample index), as the loader needs.
 struct AugmentConfig {
-  bool enabled = false;       // augment the training split
-  double scale = 0.0;         // crop side × (1 ± scale), uniform per view
-  double shift = 0.0;         // crop centre moved by ± shift × crop side, per axis and view
-  double rotation_deg = 0.0;  // in-plane rotation about the crop centre, ± degrees, per view
-  double color = 0.0;      // per-channel gain 1 ± color and offset ± 40·color levels, per view
-  double flip_prob = 0.0;  // probability of mirroring a whole sample (all views and the world)
-  int repeats = 1;         // the training split repeated with independent augmentations
+  bool enabled = false;
+  double scale = 0.0;
+  double shift = 0.0;
+  double rotation_deg = 0.0;
+  double color = 0.0;
+  double flip_prob = 0.0;
+  int repeats = 1;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -295,24 +319,23 @@ inline std::vector<std::string> h36m_release_actions() {
 // data.h36m: Human3.6M from the labels converted by tools/convert_h36m_labels.py (learnable-
 // triangulation's labels .npy or H36M-Toolbox/Qiu's pickles) and an image tree (docs/datasets.md).
 struct H36mDataConfig {
-  std::string labels = "extra/h36m_labels.h5";  // converted labels, relative to data.root
-  // Image path template relative to data.root (placeholders: docs/datasets.md).
+  std::string labels = "extra/h36m_labels.h5";
   std::string image_file =
       "processed/{subject}/{lt_action}-{subaction}/imageSequence-undistorted/{camera}/"
       "img_{frame1:06d}.jpg";
-  bool undistorted_images = true;  // the images are undistorted (pinhole cameras)
-  bool undistort = false;          // remap distorted images to pinhole crops while loading
-  std::string cameras_file;        // una-dinosauria cameras.h5 replacing the labels' cameras
-  std::vector<std::string> cameras{"54138969", "55011271", "58860488", "60457274"};  // views
-  std::vector<std::string> actions = h36m_release_actions();  // paper column order
+  bool undistorted_images = true;
+  bool undistort = false;
+  std::string cameras_file;
+  std::vector<std::string> cameras{"54138969", "55011271", "58860488", "60457274"};
+  std::vector<std::string> actions = h36m_release_actions();
   std::vector<std::string> excluded_sequences{"S9/Greeting-2", "S9/SittingDown-2", "S9/Waiting-1"};
-  int frame_step_train = 5;            // every n-th frame of each training sequence
-  int frame_step_test = 64;            // every n-th frame of each test sequence
-  std::string missing_views = "skip";  // frames with a missing view: skip | keep (black view)
-  bool skip_missing = false;           // missing image files: log and skip instead of failing
-  double bbox_scale = 1.0;             // crop side / bounding-box side
-  std::string crop_cache;              // directory of HDF5 crop shards, "" = none
-  AugmentConfig augment;               // training augmentation
+  int frame_step_train = 5;
+  int frame_step_test = 64;
+  MissingViews missing_views = MissingViews::kSkip;
+  bool skip_missing = false;
+  double bbox_scale = 1.0;
+  std::string crop_cache;
+  AugmentConfig augment;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -358,8 +381,7 @@ struct H36mDataConfig {
     v("missing_views",
       missing_views,
       "frames where a view is missing (all-zero box, e.g. S11 Directions-2 camera 54138969): skip "
-      "the frame, or keep it with a black view whose joints are invisible",
-      OneOf({"skip", "keep"}));
+      "the frame, or keep it with a black view whose joints are invisible");
     v("skip_missing",
       skip_missing,
       "check every image when the dataset is opened; log and skip samples with a missing image "
@@ -377,10 +399,9 @@ MVPOSE3D_CONFIG_EQUALITY(H36mDataConfig)
 // data.totalcapture: Total Capture from the raw release (calibration.cal, gt_skel_gbl_pos.txt and
 // videos or extracted frames; docs/datasets.md).
 struct TotalCaptureDataConfig {
-  std::string calibration = "calibration.cal";  // relative to data.root
-  // Path templates relative to data.root (placeholders: docs/datasets.md).
+  std::string calibration = "calibration.cal";
   std::string pose_file = "{subject_lower}/{sequence}/gt_skel_gbl_pos.txt";
-  std::string frames = "images";  // images | video
+  FrameSource frames = FrameSource::kImages;
   std::string image_file =
       "images/s_{subject_id:02d}_act_{action_id:02d}_subact_{take:02d}_ca_{camera:02d}/"
       "{frame:06d}.jpg";
@@ -395,17 +416,17 @@ struct TotalCaptureDataConfig {
                                            "acting1",
                                            "acting2"};
   std::vector<std::string> test_sequences{"walking2", "freestyle3", "acting3"};
-  std::vector<int> seen_cameras{1, 3, 5, 7};    // views of training and the "seen" test set
-  std::vector<int> unseen_cameras{2, 4, 6, 8};  // views of the "unseen" test set
-  int frame_step_train = 5;                     // every n-th frame of each training sequence
-  int frame_step_test = 16;                     // every n-th frame of each test sequence
-  bool distortion = true;  // apply calibration.cal's radial term (images are the originals)
-  bool undistort = false;  // remap crops to pinhole cameras while loading
-  std::vector<double> root_box_mm{-1000, -900, 1000, 1100};  // crop box around the hips
-  double bbox_scale = 1.0;                                   // crop side / box side
-  bool skip_missing = false;  // missing frames: log and skip instead of failing
-  std::string crop_cache;     // directory of HDF5 crop shards, "" = none
-  AugmentConfig augment;      // training augmentation
+  std::vector<int> seen_cameras{1, 3, 5, 7};
+  std::vector<int> unseen_cameras{2, 4, 6, 8};
+  int frame_step_train = 5;
+  int frame_step_test = 16;
+  bool distortion = true;
+  bool undistort = false;
+  std::vector<double> root_box_mm{-1000, -900, 1000, 1100};
+  double bbox_scale = 1.0;
+  bool skip_missing = false;
+  std::string crop_cache;
+  AugmentConfig augment;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -416,8 +437,7 @@ struct TotalCaptureDataConfig {
       "{subject_lower} {subject_id} {sequence} {action} {action_id} {take} (docs/datasets.md)");
     v("frames",
       frames,
-      "where frames come from: extracted images (image_file) or the videos (video_file)",
-      OneOf({"images", "video"}));
+      "where frames come from: extracted images (image_file) or the videos (video_file)");
     v("image_file",
       image_file,
       "frame image path template relative to data.root; placeholders as pose_file plus {camera} "
@@ -472,26 +492,34 @@ struct TotalCaptureDataConfig {
 };
 MVPOSE3D_CONFIG_EQUALITY(TotalCaptureDataConfig)
 
+// The allowed side of the square input crop (data.crop_size_px), pixels: the one range every
+// dataset accepts.
+inline constexpr int kMinCropSizePx = 32;
+inline constexpr int kMaxCropSizePx = 512;
+
 struct DataConfig {
-  std::string type = "synthetic";  // synthetic | h36m | totalcapture
-  std::string root;                // dataset directory (unused by synthetic)
-  int crop_size_px = 128;          // side of the square input crop, pixels
-  int num_views = 4;               // views per sample
-  std::string joints = "h36m17";   // skeleton: h36m17 | tc16 | vicon21
-  std::vector<std::string> train_subjects{"S1", "S5", "S6", "S7", "S8"};  // training subjects
-  std::vector<std::string> test_subjects{"S9", "S11"};                    // test subjects
-  std::string rig = "h36m";             // camera rig: a rig name or a rig YAML file
-  int workers = 2;                      // data loading threads (0 = load on the training thread)
-  int prefetch = 2;                     // batches prepared ahead per worker
-  SyntheticDataConfig synthetic;        // synthetic data options
-  H36mDataConfig h36m;                  // Human3.6M options
-  TotalCaptureDataConfig totalcapture;  // Total Capture options
+  std::string type = "synthetic";
+  std::string root;
+  int crop_size_px = 128;
+  int num_views = 4;
+  std::string joints = "h36m17";
+  std::vector<std::string> train_subjects{"S1", "S5", "S6", "S7", "S8"};
+  std::vector<std::string> test_subjects{"S9", "S11"};
+  std::string rig = "h36m";
+  int workers = 2;
+  int prefetch = 2;
+  SyntheticDataConfig synthetic;
+  H36mDataConfig h36m;
+  TotalCaptureDataConfig totalcapture;
 
   template <class Visitor>
   void visit(Visitor& v) {
     v("type", type, "dataset", OneOf({"synthetic", "h36m", "totalcapture"}));
     v("root", root, "dataset directory, unused by synthetic data");
-    v("crop_size_px", crop_size_px, "side of the square input crop, in pixels", InRange(32, 512));
+    v("crop_size_px",
+      crop_size_px,
+      "side of the square input crop, in pixels",
+      InRange(kMinCropSizePx, kMaxCropSizePx));
     v("num_views", num_views, "camera views per sample", AtLeast(1));
     v("joints", joints, "skeleton and joint order", OneOf({"h36m17", "tc16", "vicon21"}));
     v("train_subjects", train_subjects, "subjects used for training");

@@ -9,10 +9,10 @@
 namespace mvpose3d {
 
 struct EvalConfig {
-  std::vector<std::string> camera_sets{"seen"};  // camera sets evaluated (e.g. seen, unseen)
-  int samples = 1000;                            // test samples evaluated
-  bool procrustes = true;                        // also report PA-MPJPE
-  bool save_predictions = false;                 // write predictions.npy into the run directory
+  std::vector<std::string> camera_sets{"seen"};
+  int samples = 1000;
+  bool procrustes = true;
+  bool save_predictions = false;
 
   template <class Visitor>
   void visit(Visitor& v) {

@@ -3,36 +3,91 @@
 
 #include "mvpose3d/config/schema.h"
 
+#include <cstdint>
 #include <string>
 
 namespace mvpose3d {
 
+// model.backbone: the ResNet encoder's depth.
+enum class Backbone { kResNet18, kResNet34, kResNet50, kResNet101, kResNet152 };
+template <>
+struct EnumNames<Backbone> {
+  static constexpr EnumName<Backbone> table[] = {{Backbone::kResNet18, "resnet18"},
+                                                 {Backbone::kResNet34, "resnet34"},
+                                                 {Backbone::kResNet50, "resnet50"},
+                                                 {Backbone::kResNet101, "resnet101"},
+                                                 {Backbone::kResNet152, "resnet152"}};
+};
+
+// model.fusion: how the views exchange information between encoder and decoder.
+enum class FusionMode { kNone, kFusion, kCanonical };
+template <>
+struct EnumNames<FusionMode> {
+  static constexpr EnumName<FusionMode> table[] = {{FusionMode::kNone, "none"},
+                                                   {FusionMode::kFusion, "fusion"},
+                                                   {FusionMode::kCanonical, "canonical"}};
+};
+
+// model.ftl_mode: the feature transform layer's matrices (models/feature_transform.h).
+enum class FtlMode { kRotation, kProjection };
+template <>
+struct EnumNames<FtlMode> {
+  static constexpr EnumName<FtlMode> table[] = {{FtlMode::kRotation, "rotation"},
+                                                {FtlMode::kProjection, "projection"}};
+};
+
+// model.ftl_reshape: how the FTL reads channels as points (models/feature_transform.h).
+enum class FtlReshape { kInterleaved, kBlocks };
+template <>
+struct EnumNames<FtlReshape> {
+  static constexpr EnumName<FtlReshape> table[] = {{FtlReshape::kInterleaved, "interleaved"},
+                                                   {FtlReshape::kBlocks, "blocks"}};
+};
+
+// model.canonical_pooling: how the canonical fusion combines the views.
+enum class CanonicalPooling { kConcat, kMean };
+template <>
+struct EnumNames<CanonicalPooling> {
+  static constexpr EnumName<CanonicalPooling> table[] = {{CanonicalPooling::kConcat, "concat"},
+                                                         {CanonicalPooling::kMean, "mean"}};
+};
+
+// model.triangulation: the DLT solver (ops::TriangulationMethod of the same names).
+enum class DltSolver { kFused, kSvd, kSii };
+template <>
+struct EnumNames<DltSolver> {
+  static constexpr EnumName<DltSolver> table[] = {
+      {DltSolver::kFused, "fused"}, {DltSolver::kSvd, "svd"}, {DltSolver::kSii, "sii"}};
+};
+
+// Dimension of a point of the FTL's canonical frame: 3 (rotation) or 4 (projection, homogeneous).
+inline std::int64_t canonical_point_dim(FtlMode mode) {
+  return mode == FtlMode::kRotation ? 3 : 4;
+}
+
 struct ModelConfig {
-  std::string backbone = "resnet50";         // ResNet encoder depth
-  int backbone_width = 64;                   // stem and first-stage channels (torchvision: 64)
-  int backbone_stages = 4;                   // residual stages kept (4 = torchvision's layer1-4)
-  std::string pretrained;                    // encoder weights file, "" = random init
-  std::string fusion = "canonical";          // none (baseline) | fusion | canonical
-  std::string ftl_mode = "projection";       // feature transform: rotation | projection
-  std::string ftl_reshape = "interleaved";   // channels -> point sets: interleaved | blocks
-  std::string canonical_pooling = "concat";  // how views are combined in the canonical frame
-  bool equivariant = false;                  // canonical fusion equivariant to world rotations
-  bool view_shortcut = false;                // add each view's features to its decoder input
-  int latent_channels = 300;                 // channels of the per-view latent before the FTL
-  int fused_channels = 400;                  // channels of the fused canonical representation
-  int decoder_reduce_channels = 0;           // 1×1 reduction before the decoder, 0 = none
-  int deconv_layers = 3;                     // transposed convolutions in the heatmap decoder
-  int deconv_channels = 256;                 // channels of each decoder layer
-  int deconv_kernel = 4;                     // kernel size of the transposed convolutions
-  double softargmax_beta = 1.0;              // soft-argmax inverse temperature
-  std::string triangulation = "fused";       // fused | svd | sii
+  Backbone backbone = Backbone::kResNet50;
+  int backbone_width = 64;
+  int backbone_stages = 4;
+  std::string pretrained;
+  FusionMode fusion = FusionMode::kCanonical;
+  FtlMode ftl_mode = FtlMode::kProjection;
+  FtlReshape ftl_reshape = FtlReshape::kInterleaved;
+  CanonicalPooling canonical_pooling = CanonicalPooling::kConcat;
+  bool equivariant = false;
+  bool view_shortcut = false;
+  int latent_channels = 300;
+  int fused_channels = 400;
+  int decoder_reduce_channels = 0;
+  int deconv_layers = 3;
+  int deconv_channels = 256;
+  int deconv_kernel = 4;
+  double softargmax_beta = 1.0;
+  DltSolver triangulation = DltSolver::kFused;
 
   template <class Visitor>
   void visit(Visitor& v) {
-    v("backbone",
-      backbone,
-      "ResNet encoder",
-      OneOf({"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"}));
+    v("backbone", backbone, "ResNet encoder");
     v("backbone_width",
       backbone_width,
       "channels of the encoder's stem and first stage (torchvision: 64; smaller for tiny models)",
@@ -47,21 +102,17 @@ struct ModelConfig {
       "initialisation");
     v("fusion",
       fusion,
-      "none = independent views (baseline), fusion = concatenation, canonical = canonical fusion",
-      OneOf({"none", "fusion", "canonical"}));
+      "none = independent views (baseline), fusion = concatenation, canonical = canonical fusion");
     v("ftl_mode",
       ftl_mode,
-      "feature transform layer: by the rotation R, or by the projection P and its pseudo-inverse",
-      OneOf({"rotation", "projection"}));
+      "feature transform layer: by the rotation R, or by the projection P and its pseudo-inverse");
     v("ftl_reshape",
       ftl_reshape,
       "how the FTL reads channels as 3-vectors: interleaved (channel 3k+d is coordinate d of point "
-      "k) or blocks (channel d·K+k)",
-      OneOf({"interleaved", "blocks"}));
+      "k) or blocks (channel d·K+k)");
     v("canonical_pooling",
       canonical_pooling,
-      "combining the views in the canonical frame: concat (per view slot) or mean (symmetric)",
-      OneOf({"concat", "mean"}));
+      "combining the views in the canonical frame: concat (per view slot) or mean (symmetric)");
     v("equivariant",
       equivariant,
       "canonical fusion mixes the canonical point sets only by vector-linear maps (same weights on "
@@ -86,8 +137,7 @@ struct ModelConfig {
     v("softargmax_beta", softargmax_beta, "soft-argmax inverse temperature", Positive());
     v("triangulation",
       triangulation,
-      "DLT solver: fused (exact, one kernel per point), svd (reference) or sii (paper's Alg. 1)",
-      OneOf({"fused", "svd", "sii"}));
+      "DLT solver: fused (exact, one kernel per point), svd (reference) or sii (paper's Alg. 1)");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(ModelConfig)

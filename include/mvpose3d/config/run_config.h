@@ -25,16 +25,16 @@ namespace mvpose3d {
 inline constexpr int kConfigVersion = 1;
 
 struct RunConfig {
-  int version = kConfigVersion;      // config format version
-  std::string name;                  // run name; "" = the config file's stem
-  std::int64_t seed = 0;             // seed of every random generator
-  std::string output_root = "runs";  // run directories go to <output_root>/<name>/<timestamp>/
-  int threads = 0;                   // CPU threads for LibTorch (0 = library default)
-  bool deterministic = false;        // deterministic algorithms only (slower on GPU)
-  DataConfig data;                   // dataset and input pipeline
-  ModelConfig model;                 // network
-  TrainConfig train;                 // training
-  EvalConfig eval;                   // evaluation
+  int version = kConfigVersion;
+  std::string name;
+  std::int64_t seed = 0;
+  std::string output_root = "runs";
+  int threads = 0;
+  bool deterministic = false;
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  EvalConfig eval;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -54,9 +54,9 @@ MVPOSE3D_CONFIG_EQUALITY(RunConfig)
 
 // A loaded config with where each value came from.
 struct LoadedConfig {
-  RunConfig config;       // resolved and validated; config.name is never empty
-  std::string name;       // = config.name: names the run directory
-  ConfigOrigins origins;  // dotted key -> "file:line:col" or "--set k=v" (defaults are absent)
+  RunConfig config;
+  std::string name;
+  ConfigOrigins origins;
 };
 
 // The built-in defaults (they validate).
@@ -64,7 +64,8 @@ RunConfig default_config();
 
 // Loads `file` with its bases, applies `overrides` ("a.b.c=VALUE"), validates, and fills an empty
 // `name` with the file's stem. Throws ConfigError listing every problem (missing or unreadable
-// file, malformed YAML, unknown keys, wrong types, violated constraints, base cycles).
+// file, malformed YAML, unknown keys, wrong types, violated constraints, broken rules between keys
+// (rules.h), base cycles).
 LoadedConfig load_config_with_origins(const std::filesystem::path& file,
                                       const std::vector<std::string>& overrides = {});
 RunConfig load_config(const std::filesystem::path& file,
@@ -73,7 +74,7 @@ RunConfig load_config(const std::filesystem::path& file,
 // The config as YAML with one comment per key; load_config() of it gives an equal config.
 std::string to_yaml(const RunConfig& config);
 
-// Constraint violations of a config built in code (empty when valid).
+// Constraint and rule violations of a config built in code (empty when valid).
 std::vector<std::string> validate(const RunConfig& config);
 
 // configs/default.yaml: the defaults with a header (`mvpose3d check-config --defaults`).

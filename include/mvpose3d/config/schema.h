@@ -13,9 +13,12 @@
 // the Markdown reference, equality) works on the FieldList that fields_of() builds from it. Only
 // this header is needed to declare a config struct; YAML stays out of it (see yaml_io.h).
 //
+// The help string is a field's one description (it is written into configs/default.yaml and
+// docs/config_reference.md): a member comment only adds what the help does not say.
+//
 // Supported field types: bool, int, int64_t, double, std::string, std::vector<int|double|
-// std::string>, std::map<std::string, std::string>, nested config structs and std::vector of them.
-// Another type fails to compile at the visit() call.
+// std::string>, std::map<std::string, std::string>, enums with an EnumNames table (below), nested
+// config structs and std::vector of them. Another type fails to compile at the visit() call.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +26,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -89,6 +93,70 @@ Constraint OneOf(std::initializer_list<int> allowed);          // x is one of th
 Constraint MinSize(std::size_t n);                             // a list with at least n elements
 Constraint StrictlyIncreasing();  // a list of numbers in strictly increasing order
 
+// A choice between a few names, held as a C++ enum: specialise EnumNames with the one table of its
+// values and their YAML names, e.g.
+//
+//   enum class Pooling { kConcat, kMean };
+//   template <>
+//   struct EnumNames<Pooling> {
+//     static constexpr EnumName<Pooling> table[] = {{Pooling::kConcat, "concat"},
+//                                                  {Pooling::kMean, "mean"}};
+//   };
+//
+// The table is everything else's source: the YAML reader and writer, the allowed values of error
+// messages and the reference, "did you mean" hints, to_string() and parse_enum().
+template <class E>
+struct EnumName {
+  E value;
+  const char* name;
+};
+
+template <class E>
+struct EnumNames {};  // no table: E is not a config enum
+
+template <class E, class = void>
+struct IsConfigEnum : std::false_type {};
+template <class E>
+struct IsConfigEnum<E, std::void_t<decltype(EnumNames<E>::table)>> : std::true_type {};
+
+// The names of E's values, in table order.
+template <class E>
+std::vector<std::string> enum_names() {
+  std::vector<std::string> names;
+  for (const EnumName<E>& entry : EnumNames<E>::table) names.emplace_back(entry.name);
+  return names;
+}
+
+// The value named `name`, or nullopt.
+template <class E>
+std::optional<E> enum_from_name(const std::string& name) {
+  for (const EnumName<E>& entry : EnumNames<E>::table) {
+    if (name == entry.name) return entry.value;
+  }
+  return std::nullopt;
+}
+
+// The YAML name of a config enum's value.
+template <class E, class = std::enable_if_t<IsConfigEnum<E>::value>>
+std::string to_string(E value) {
+  for (const EnumName<E>& entry : EnumNames<E>::table) {
+    if (entry.value == value) return entry.name;
+  }
+  return "?";
+}
+
+// Throws Error "unknown KEY 'name' (known: a, b, c)"; for names that did not come through a config.
+[[noreturn]] void throw_unknown_name(const std::string& key,
+                                     const std::string& name,
+                                     const std::vector<std::string>& known);
+
+// The value named `name`; an unknown name throws Error naming `key` and the known names.
+template <class E>
+E parse_enum(const std::string& name, const std::string& key) {
+  if (const std::optional<E> value = enum_from_name<E>(name)) return *value;
+  throw_unknown_name(key, name, enum_names<E>());
+}
+
 enum class FieldType {
   kBool,
   kInt,
@@ -99,6 +167,7 @@ enum class FieldType {
   kDoubleList,
   kStringList,
   kStringMap,
+  kEnum,        // a config enum (EnumNames), read and written by name
   kStruct,      // a nested config struct
   kStructList,  // std::vector of a config struct: a YAML list of maps
 };
@@ -116,6 +185,12 @@ struct StructListOps {
   std::shared_ptr<void> (*make_default)();
 };
 
+// Operations on a config enum without knowing its type (for kEnum fields).
+struct EnumOps {
+  std::string (*name)(const void* value);
+  bool (*set)(void* value, const std::string& name);  // false for an unknown name
+};
+
 // One field of a config struct: a view onto the member, valid while the struct lives. A FieldList
 // made from a const struct (fields_of(const S&)) must only be read.
 struct Field {
@@ -126,6 +201,7 @@ struct Field {
   Constraint constraint;
   FieldList (*struct_fields)(void* value) = nullptr;  // kStruct: the nested struct's fields
   const StructListOps* list_ops = nullptr;            // kStructList
+  const EnumOps* enum_ops = nullptr;                  // kEnum; constraint holds the names
 
   template <class T>
   T& get() const {
@@ -201,7 +277,20 @@ struct ScalarType<std::map<std::string, std::string>> {
 
 template <class T>
 Field make_field(const char* name, const char* help, T& value, Constraint constraint) {
-  if constexpr (IsConfigStruct<T>::value) {
+  if constexpr (IsConfigEnum<T>::value) {
+    static const EnumOps ops{
+        [](const void* p) { return to_string(*static_cast<const T*>(p)); },
+        [](void* p, const std::string& n) {
+          const std::optional<T> parsed = enum_from_name<T>(n);
+          if (parsed) *static_cast<T*>(p) = *parsed;
+          return parsed.has_value();
+        },
+    };
+    Field f = make_field(
+        name, help, FieldType::kEnum, &value, Constraint::one_of(enum_names<T>()) && constraint);
+    f.enum_ops = &ops;
+    return f;
+  } else if constexpr (IsConfigStruct<T>::value) {
     Field f = make_field(name, help, FieldType::kStruct, &value, std::move(constraint));
     f.struct_fields = [](void* p) { return fields_of(*static_cast<T*>(p)); };
     return f;
@@ -264,6 +353,14 @@ template <class S>
 FieldList fields_of(const S& config) {
   return fields_of(const_cast<S&>(config));
 }
+
+// A rule between fields that a struct's values break (e.g. "model.equivariant needs model.fusion =
+// canonical"): the message names the dotted keys, and the first of `keys` whose value came from a
+// file or --set places the message (yaml_io.h).
+struct RuleViolation {
+  std::vector<std::string> keys;
+  std::string message;
+};
 
 // True when both lists (of the same struct type) hold equal values, recursively.
 bool fields_equal(const FieldList& a, const FieldList& b);

@@ -8,16 +8,59 @@
 
 namespace mvpose3d {
 
+// train.optimizer.type
+enum class OptimizerType { kAdam, kSgd };
+template <>
+struct EnumNames<OptimizerType> {
+  static constexpr EnumName<OptimizerType> table[] = {{OptimizerType::kAdam, "adam"},
+                                                      {OptimizerType::kSgd, "sgd"}};
+};
+
+// train.schedule.type
+enum class ScheduleType { kConstant, kSteps, kCosine };
+template <>
+struct EnumNames<ScheduleType> {
+  static constexpr EnumName<ScheduleType> table[] = {{ScheduleType::kConstant, "constant"},
+                                                     {ScheduleType::kSteps, "steps"},
+                                                     {ScheduleType::kCosine, "cosine"}};
+};
+
+// train.loss.loss_2d
+enum class Loss2d { kL1, kMse, kSmoothL1, kHeatmapMse };
+template <>
+struct EnumNames<Loss2d> {
+  static constexpr EnumName<Loss2d> table[] = {{Loss2d::kL1, "l1"},
+                                               {Loss2d::kMse, "mse"},
+                                               {Loss2d::kSmoothL1, "smooth_l1"},
+                                               {Loss2d::kHeatmapMse, "heatmap_mse"}};
+};
+
+// train.loss.loss_3d
+enum class Loss3d { kMpjpe, kL1, kNone };
+template <>
+struct EnumNames<Loss3d> {
+  static constexpr EnumName<Loss3d> table[] = {
+      {Loss3d::kMpjpe, "mpjpe"}, {Loss3d::kL1, "l1"}, {Loss3d::kNone, "none"}};
+};
+
+// train.nan_policy
+enum class NanPolicy { kSkip, kStop };
+template <>
+struct EnumNames<NanPolicy> {
+  static constexpr EnumName<NanPolicy> table[] = {{NanPolicy::kSkip, "skip"},
+                                                  {NanPolicy::kStop, "stop"}};
+};
+
 // train.optimizer
 struct OptimizerConfig {
-  std::string type = "adam";  // adam | sgd
-  double lr = 1e-3;           // base learning rate
-  double momentum = 0.9;      // SGD momentum (adam ignores it)
-  double weight_decay = 0.0;  // L2 weight decay
+  OptimizerType type = OptimizerType::kAdam;
+  double lr = 1e-3;
+  double momentum = 0.9;
+  double weight_decay = 0.0;
 
   template <class Visitor>
   void visit(Visitor& v) {
-    v("type", type, "optimiser", OneOf({"adam", "sgd"}));
+    v("type", type, "optimiser");
     v("lr", lr, "base learning rate", Positive());
     v("momentum", momentum, "SGD momentum, ignored by adam", InRangeOpenHigh(0, 1));
     v("weight_decay", weight_decay, "L2 weight decay", NonNegative());
@@ -27,17 +70,16 @@ MVPOSE3D_CONFIG_EQUALITY(OptimizerConfig)
 
 // train.schedule: the learning rate as a function of the step.
 struct ScheduleConfig {
-  std::string type = "constant";  // constant | steps | cosine
-  int warmup_steps = 0;           // linear warm-up from 0 over this many steps
-  std::vector<int> milestones;    // steps: the rate is multiplied by gamma at each one
-  double gamma = 0.1;             // factor applied at each milestone
+  ScheduleType type = ScheduleType::kConstant;
+  int warmup_steps = 0;
+  std::vector<int> milestones;
+  double gamma = 0.1;
 
   template <class Visitor>
   void visit(Visitor& v) {
     v("type",
       type,
-      "learning rate: constant, steps (x gamma at each milestone), cosine (to 0 at train.steps)",
-      OneOf({"constant", "steps", "cosine"}));
+      "learning rate: constant, steps (x gamma at each milestone), cosine (to 0 at train.steps)");
     v("warmup_steps", warmup_steps, "linear warm-up from 0 over this many steps", NonNegative());
     v("milestones",
       milestones,
@@ -50,23 +92,19 @@ MVPOSE3D_CONFIG_EQUALITY(ScheduleConfig)
 
 // train.loss: a 2D loss on each view's detections plus a 3D loss after triangulation.
 struct LossConfig {
-  std::string loss_2d = "l1";     // l1 | mse | smooth_l1 | heatmap_mse
-  double weight_2d = 1.0;         // weight of the 2D loss
-  std::string loss_3d = "mpjpe";  // mpjpe | l1 | none
-  double weight_3d = 0.03;        // weight of the 3D loss
-  int warmup_2d_steps = 0;        // steps trained with the 2D loss only
+  Loss2d loss_2d = Loss2d::kL1;
+  double weight_2d = 1.0;
+  Loss3d loss_3d = Loss3d::kMpjpe;
+  double weight_3d = 0.03;
+  int warmup_2d_steps = 0;
 
   template <class Visitor>
   void visit(Visitor& v) {
     v("loss_2d",
       loss_2d,
-      "2D loss on soft-argmax coordinates (l1, mse, smooth_l1) or on heatmaps (heatmap_mse)",
-      OneOf({"l1", "mse", "smooth_l1", "heatmap_mse"}));
+      "2D loss on soft-argmax coordinates (l1, mse, smooth_l1) or on heatmaps (heatmap_mse)");
     v("weight_2d", weight_2d, "weight of the 2D loss", NonNegative());
-    v("loss_3d",
-      loss_3d,
-      "3D loss on the triangulated joints, in mm",
-      OneOf({"mpjpe", "l1", "none"}));
+    v("loss_3d", loss_3d, "3D loss on the triangulated joints, in mm");
     v("weight_3d", weight_3d, "weight of the 3D loss", NonNegative());
     v("warmup_2d_steps",
       warmup_2d_steps,
@@ -77,16 +115,16 @@ struct LossConfig {
 MVPOSE3D_CONFIG_EQUALITY(LossConfig)
 
 struct TrainConfig {
-  int steps = 10000;                // optimiser steps
-  int batch_size = 16;              // multi-view samples per step
-  OptimizerConfig optimizer;        // optimiser
-  ScheduleConfig schedule;          // learning-rate schedule
-  LossConfig loss;                  // losses
-  double grad_clip_norm = 0.0;      // clip the global gradient norm to this (0 = off)
-  int eval_every = 1000;            // evaluate every this many steps (0 = only at the end)
-  int checkpoint_every = 500;       // write checkpoints/last.pt every this many steps
-  int log_every = 50;               // log every this many steps
-  std::string nan_policy = "skip";  // a non-finite loss: skip the step or stop
+  int steps = 10000;
+  int batch_size = 16;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  LossConfig loss;
+  double grad_clip_norm = 0.0;
+  int eval_every = 1000;
+  int checkpoint_every = 500;
+  int log_every = 50;
+  NanPolicy nan_policy = NanPolicy::kSkip;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -108,10 +146,7 @@ struct TrainConfig {
       "write checkpoints/last.pt every this many steps, 0 = only at evaluations and the end",
       NonNegative());
     v("log_every", log_every, "log every this many steps", Positive());
-    v("nan_policy",
-      nan_policy,
-      "on a non-finite loss or gradient: skip the step, or stop the run",
-      OneOf({"skip", "stop"}));
+    v("nan_policy", nan_policy, "on a non-finite loss or gradient: skip the step, or stop the run");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(TrainConfig)

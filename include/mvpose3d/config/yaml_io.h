@@ -15,13 +15,15 @@
 //   - overrides "a.b.c=VALUE" (--set) are applied last, in order; VALUE is parsed as YAML
 //     ("[1, 2]", "{lr: 0.1}", "x"); an empty VALUE is the empty string.
 //   - constraints are checked once, on the resolved values; each message names the place the
-//     offending value came from (file:line:col, "--set a.b=v" or "default").
+//     offending value came from (file:line:col, "--set a.b=v" or "default"). So are the rules
+//     between fields (CrossFieldCheck), e.g. "model.equivariant needs model.fusion = canonical".
 #pragma once
 
 #include "mvpose3d/config/schema.h"
 #include "mvpose3d/core/error.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,16 +47,24 @@ class ConfigError : public UsageError {
 // "eval.camera_sets[1]", "views[0].name") -> "file:line:col", "--set k=v" or "default" (absent).
 using ConfigOrigins = std::map<std::string, std::string>;
 
+// The rules between the fields of a struct: every one the struct's current values break.
+using CrossFieldCheck = std::function<std::vector<RuleViolation>()>;
+
 // Applies `file` (after its bases) and then `overrides` onto the struct that `root` views, and
-// validates the result. An empty `file` applies the overrides onto the current values only.
-// Throws ConfigError listing every problem; `origins` (optional) receives where values came from.
+// validates the result (constraints, then `rules`). An empty `file` applies the overrides onto the
+// current values only. Throws ConfigError listing every problem; `origins` (optional) receives
+// where values came from.
 void load_fields(const FieldList& root,
                  const std::filesystem::path& file,
                  const std::vector<std::string>& overrides,
-                 ConfigOrigins* origins = nullptr);
+                 ConfigOrigins* origins = nullptr,
+                 const CrossFieldCheck& rules = {});
 
-// Checks every constraint; returns one message per violation ("" origins give no prefix).
-std::vector<std::string> validate_fields(const FieldList& root, const ConfigOrigins& origins = {});
+// Checks every constraint and `rules`; returns one message per violation ("" origins give no
+// prefix).
+std::vector<std::string> validate_fields(const FieldList& root,
+                                         const ConfigOrigins& origins = {},
+                                         const CrossFieldCheck& rules = {});
 
 // YAML text of the values, each key followed by "# help (constraint)". `header` lines (may be
 // empty) are written first as comments.

@@ -17,6 +17,8 @@
 //   -1))
 #pragma once
 
+#include "mvpose3d/config/model_config.h"
+
 #include <cstdint>
 #include <string>
 
@@ -24,19 +26,14 @@
 
 namespace mvpose3d::models {
 
-enum class FtlMode { kRotation, kProjection };
-enum class FtlReshape { kInterleaved, kBlocks };
+// The modes are the config's (model_config.h: names, to_string(), canonical_point_dim()).
+using ::mvpose3d::canonical_point_dim;
+using ::mvpose3d::FtlMode;
+using ::mvpose3d::FtlReshape;
 
 // Parse "rotation" | "projection" and "interleaved" | "blocks"; throw Error listing the names.
 FtlMode ftl_mode_from_string(const std::string& name);
 FtlReshape ftl_reshape_from_string(const std::string& name);
-std::string to_string(FtlMode mode);
-std::string to_string(FtlReshape reshape);
-
-// Dimension of a point in the canonical frame: 3 (rotation) or 4 (projection, homogeneous).
-inline int64_t canonical_point_dim(FtlMode mode) {
-  return mode == FtlMode::kRotation ? 3 : 4;
-}
 
 // The per-view matrices of both directions.
 struct FtlMatrices {

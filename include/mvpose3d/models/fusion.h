@@ -42,11 +42,10 @@
 
 namespace mvpose3d::models {
 
-enum class CanonicalPooling { kConcat, kMean };
+using ::mvpose3d::CanonicalPooling;  // model_config.h
 
 // Parses "concat" | "mean"; throws Error listing the names.
 CanonicalPooling canonical_pooling_from_string(const std::string& name);
-std::string to_string(CanonicalPooling pooling);
 
 struct FusionOptions {
   FusionOptions(int64_t feature_channels, int64_t num_views)

@@ -112,17 +112,14 @@ class MultiViewPoseNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MultiViewPoseNet);
 
-// The factory. Checks every name (backbone, fusion, ftl_mode, ftl_reshape, canonical_pooling,
-// triangulation) and throws Error with the list of known names for an unknown one; loads
-// config.pretrained (torchvision weights, load_torchvision_resnet) into the encoder when set.
+// The factory. Checks the config's rules between model keys (config/rules.h) and throws Error
+// naming the broken one; loads config.pretrained (torchvision weights, load_torchvision_resnet)
+// into the encoder when set.
 MultiViewPoseNet make_model(const ModelConfig& config,
                             int64_t num_joints = 17,
                             int64_t num_views = 4);
 // J from config.data.joints (the skeleton), V from config.data.num_views.
 MultiViewPoseNet make_model(const RunConfig& config);
-
-// The known values of model.fusion: {"none", "fusion", "canonical"}.
-std::vector<std::string> known_fusion_names();
 
 // Checkpoints of the whole network (state_dict.h format, architecture = net->architecture()). A
 // network with folded BatchNorm is refused: its keys are not the architecture's.

@@ -195,7 +195,7 @@ H36mDataset::H36mDataset(const DataConfig& data, std::int64_t seed, const std::s
     std::vector<bool> present;
     for (const int c : columns_) present.push_back(!box_missing(boxes + (rows[i] * cams + c) * 4));
     const bool complete = std::all_of(present.begin(), present.end(), [](bool p) { return p; });
-    if (!complete && cfg.missing_views == "skip") {
+    if (!complete && cfg.missing_views == MissingViews::kSkip) {
       ++skipped_views;
       continue;
     }

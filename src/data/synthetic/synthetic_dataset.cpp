@@ -1,5 +1,6 @@
 #include "mvpose3d/data/synthetic/synthetic_dataset.h"
 
+#include "mvpose3d/config/rules.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/random.h"
 
@@ -62,8 +63,7 @@ Rig first_views(const Rig& rig, int views, const std::string& what) {
 }  // namespace
 
 const std::vector<std::string>& synthetic_camera_sets() {
-  static const std::vector<std::string> sets{"seen", "rotated", "unseen", "random"};
-  return sets;
+  return synthetic_camera_set_names();
 }
 
 SyntheticSplit synthetic_train_split(const DataConfig& data) {
@@ -93,8 +93,10 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
                  "synthetic data: data.joints must be h36m17, got '{}'",
                  data_.joints);
   MVPOSE3D_CHECK(data_.num_views >= 1, "synthetic data: data.num_views must be >= 1");
-  MVPOSE3D_CHECK(data_.crop_size_px >= 8 && data_.crop_size_px <= 1024,
-                 "synthetic data: data.crop_size_px must be in [8, 1024], got {}",
+  MVPOSE3D_CHECK(data_.crop_size_px >= kMinCropSizePx && data_.crop_size_px <= kMaxCropSizePx,
+                 "synthetic data: data.crop_size_px must be in [{}, {}], got {}",
+                 kMinCropSizePx,
+                 kMaxCropSizePx,
                  data_.crop_size_px);
   MVPOSE3D_CHECK(!split_.subjects.empty(),
                  "synthetic data: split '{}' has no subjects (data.train_subjects / "
@@ -123,7 +125,7 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
     BvhRetargetOptions retarget;
     retarget.joint_map = syn.bvh.joint_map;
     retarget.scale_to_mm = syn.bvh.scale_to_mm;
-    retarget.up_axis = syn.bvh.up_axis;
+    retarget.up_axis = to_string(syn.bvh.up_axis);
     retarget.recenter = syn.bvh.recenter;
     try {
       for (const auto& file : find_bvh_files(syn.bvh.files)) {
@@ -207,8 +209,8 @@ SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
   // Cameras of this sample (full images).
   const std::uint64_t sample_camera_key =
       hash_values({camera_key_, kStreamRig, static_cast<std::uint64_t>(index)});
-  if (split_.camera_set == "random" ||
-      (split_.camera_set == "seen" && split_.randomize && syn.rig_randomization == "random")) {
+  if (split_.camera_set == "random" || (split_.camera_set == "seen" && split_.randomize &&
+                                        syn.rig_randomization == RigRandomization::kRandom)) {
     Rng rig_rng(sample_camera_key);
     out.rig = random_rig(random_rig_options(data_), rig_rng);
   } else if (split_.camera_set == "seen" && split_.randomize) {

@@ -146,7 +146,7 @@ TotalCaptureDataset::TotalCaptureDataset(const DataConfig& data,
       for (const int c : camera_numbers_) {
         std::vector<TemplateField> f = fields;
         f.push_back(number_field("camera", c));
-        if (cfg.frames == "video") {
+        if (cfg.frames == FrameSource::kVideo) {
           const std::filesystem::path video = resolve_path(
               data.root, fill_template(cfg.video_file, f, "data.totalcapture.video_file"));
           if (!std::filesystem::exists(video)) {
@@ -193,7 +193,7 @@ TotalCaptureDataset::TotalCaptureDataset(const DataConfig& data,
                      what,
                      gt_frames,
                      pixel_frames,
-                     cfg.frames == "video" ? "video frames" : "extracted images",
+                     cfg.frames == FrameSource::kVideo ? "video frames" : "extracted images",
                      n);
       }
       for (std::int64_t f = 0; f < n; f += step) seq.frame_numbers.push_back(f);
@@ -282,7 +282,7 @@ SampleLabels TotalCaptureDataset::labels(std::int64_t frame) const {
     const Camera& camera = cameras_[v];
     std::vector<TemplateField> fields = base;
     fields.push_back(number_field("camera", camera_numbers_[v]));
-    if (cfg.frames == "video") {
+    if (cfg.frames == FrameSource::kVideo) {
       out.images.push_back(
           {resolve_path(data_.root,
                         fill_template(cfg.video_file, fields, "data.totalcapture.video_file")),

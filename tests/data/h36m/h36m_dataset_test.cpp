@@ -89,7 +89,7 @@ TEST(H36mDataset, ProtocolSelectionsGiveTheExpectedCounts) {
     d.h36m.frame_step_test = 4;  // frames 0, 4, 8
     EXPECT_EQ(H36mDataset(d, 0, "test").size(), 3 * (5 + 7)) << labels;
     d.h36m.frame_step_test = 1;
-    d.h36m.missing_views = "keep";
+    d.h36m.missing_views = MissingViews::kKeep;
     EXPECT_EQ(H36mDataset(d, 0, "test").size(), 5 * 10 + 8 * 10) << labels;
     d.h36m.excluded_sequences = {};
     EXPECT_EQ(H36mDataset(d, 0, "test").size(), 8 * 10 + 8 * 10) << labels;
@@ -144,7 +144,7 @@ TEST(H36mDataset, MissingViewIsSkippedOrKeptBlack) {
   d.test_subjects = {"S11"};
   d.h36m.actions = {"Directions"};
   EXPECT_EQ(H36mDataset(d, 0, "test").size(), 10);  // Directions-1 only
-  d.h36m.missing_views = "keep";
+  d.h36m.missing_views = MissingViews::kKeep;
   const H36mDataset dataset(d, 0, "test");
   ASSERT_EQ(dataset.size(), 20);
   int kept = 0;

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 TEST(DatasetStats, CountsAndConsistency) {
   MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
   DataConfig d = testing::h36m_fixture_config("qiu.h5");
-  d.h36m.missing_views = "keep";
+  d.h36m.missing_views = MissingViews::kKeep;
   const H36mDataset test(d, 0, "test");
   const DatasetStats st = compute_stats(test, 1000);
   EXPECT_EQ(st.frames, 130);

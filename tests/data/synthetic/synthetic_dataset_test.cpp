@@ -169,7 +169,7 @@ TEST(SyntheticDataset, TestCameraSetsShareTheMotion) {
 
 TEST(SyntheticDataset, RigRandomizationModesAndRing) {
   DataConfig data = small_synthetic_config();
-  data.synthetic.rig_randomization = "random";
+  data.synthetic.rig_randomization = RigRandomization::kRandom;
   const SyntheticDataset random(data, 3, synthetic_train_split(data));
   EXPECT_EQ(random.get(0).num_views(), 4);
   data.rig = "tc_ring8";

@@ -248,7 +248,7 @@ TEST(TotalCaptureDataset, FramesFromVideos) {
   MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
   if (!fs::exists(tc_fixture() / "videos_ok")) GTEST_SKIP() << "this OpenCV cannot write mp4v";
   DataConfig d = tc_config();
-  d.totalcapture.frames = "video";
+  d.totalcapture.frames = FrameSource::kVideo;
   d.test_subjects = {"S2"};
   d.totalcapture.test_sequences = {"walking2"};
   const TotalCaptureDataset dataset(d, 0, "test");

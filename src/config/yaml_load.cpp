@@ -1,17 +1,15 @@
-// Strict YAML loading and writing of config structs through their FieldList.
+// Strict YAML loading of config structs through their FieldList: scalars, bases, --set overrides
+// and the origin of every value.
 //
 // Composition is done by applying each YAML document, in order, onto the same struct (bases first,
 // then the file, then each --set), never by merging node trees: every application knows its own
 // source for error messages, and the loader keeps, per dotted key, where the final value came from.
 // Constraints are checked once at the end, on the resolved values, and reported with that origin.
 #include "mvpose3d/config/yaml_io.h"
-
 #include "mvpose3d/core/file_io.h"
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <set>
@@ -21,53 +19,14 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "config/yaml_io_detail.h"
+
 namespace mvpose3d {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
-}
-
-std::string join_key(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
-}
-
-std::string index_key(const std::string& key, size_t i) {
-  return fmt::format("{}[{}]", key, i);
-}
-
-// ------------------------------------------------------------------------------------------------
-// Origins and diagnostics
-
-// Where a value or a problem comes from.
-struct Origin {
-  std::string source;  // file name, "--set k=v", "default", or "" (unknown: no prefix)
-  int line = -1;       // 1-based; -1 when the source has no positions
-  int column = -1;
-
-  std::string str() const {
-    return line < 0 ? source : fmt::format("{}:{}:{}", source, line, column);
-  }
-};
-
-struct Diagnostic {
-  Origin origin;
-  std::string message;
-
-  std::string str() const {
-    return origin.source.empty() ? message : origin.str() + ": " + message;
-  }
-};
-
-using OriginOf = std::function<Origin(const std::string& key)>;
+using namespace config_detail;
 
 // ------------------------------------------------------------------------------------------------
 // Scalars
@@ -176,37 +135,7 @@ std::optional<std::string> parse_string(const YAML::Node& node, std::string* why
 }
 
 // ------------------------------------------------------------------------------------------------
-// "Did you mean"
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// The closest candidate within a typo's distance of `word`, or "".
-std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
-  const size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
-  std::string best;
-  size_t best_distance = limit + 1;
-  for (const std::string& candidate : candidates) {
-    const size_t d = edit_distance(word, candidate);
-    if (d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
-  }
-  return best;
-}
+// Keys
 
 // Every dotted key under `fields` whose last part is `name` (nested structs only).
 void find_keys_named(const FieldList& fields,
@@ -228,161 +157,17 @@ const Field* find_field(const FieldList& fields, const std::string& name) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Validation
-
-std::string format_string_list(const std::vector<std::string>& values) {
-  return "[" + join(values, ", ") + "]";
-}
-
-template <class T>
-std::string format_number_list(const std::vector<T>& values) {
-  std::vector<std::string> items;
-  for (const T& x : values) {
-    if constexpr (std::is_floating_point_v<T>) {
-      items.push_back(format_double(x));
-    } else {
-      items.push_back(fmt::format("{}", x));
-    }
-  }
-  return "[" + join(items, ", ") + "]";
-}
-
-void report(const OriginOf& origin_of,
-            const std::string& key,
-            const std::string& shown,
-            const std::string& violated,
-            std::vector<Diagnostic>* out,
-            const std::string& hint = "") {
-  out->push_back({origin_of(key),
-                  fmt::format("{} = {}; violated constraint: {}{}", key, shown, violated, hint)});
-}
-
-void check_number(const Field& f,
-                  double value,
-                  const std::string& shown,
-                  const std::string& key,
-                  const OriginOf& origin_of,
-                  std::vector<Diagnostic>* out) {
-  const std::string violated = f.constraint.check_number(value, key);
-  if (!violated.empty()) report(origin_of, key, shown, violated, out);
-}
-
-void check_string(const Field& f,
-                  const std::string& value,
-                  const std::string& key,
-                  const OriginOf& origin_of,
-                  std::vector<Diagnostic>* out) {
-  const std::string violated = f.constraint.check_string(value, key);
-  if (violated.empty()) return;
-  std::string hint;
-  if (const auto* allowed = f.constraint.allowed_strings()) {
-    const std::string guess = closest(value, *allowed);
-    if (!guess.empty()) hint = fmt::format(" (did you mean '{}'?)", guess);
-  }
-  report(origin_of, key, fmt::format("'{}'", value), violated, out, hint);
-}
-
-template <class T>
-void check_number_list(const Field& f,
-                       const std::vector<T>& values,
-                       const std::string& key,
-                       const OriginOf& origin_of,
-                       std::vector<Diagnostic>* out) {
-  const std::string shown = format_number_list(values);
-  std::string violated = f.constraint.check_list_size(values.size(), key);
-  if (violated.empty()) {
-    violated =
-        f.constraint.check_list_order(std::vector<double>(values.begin(), values.end()), key);
-  }
-  if (!violated.empty()) report(origin_of, key, shown, violated, out);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const std::string element = index_key(key, i);
-    if constexpr (std::is_floating_point_v<T>) {
-      check_number(f, values[i], format_double(values[i]), element, origin_of, out);
-    } else {
-      check_number(
-          f, static_cast<double>(values[i]), fmt::format("{}", values[i]), element, origin_of, out);
-    }
-  }
-}
-
-void validate_struct(const FieldList& fields,
-                     const std::string& prefix,
-                     const OriginOf& origin_of,
-                     std::vector<Diagnostic>* out) {
-  for (const Field& f : fields) {
-    const std::string key = join_key(prefix, f.name);
-    switch (f.type) {
-      case FieldType::kBool:
-        break;
-      case FieldType::kInt:
-        check_number(f, f.get<int>(), fmt::format("{}", f.get<int>()), key, origin_of, out);
-        break;
-      case FieldType::kInt64: {
-        const std::int64_t v = f.get<std::int64_t>();
-        check_number(f, static_cast<double>(v), fmt::format("{}", v), key, origin_of, out);
-        break;
-      }
-      case FieldType::kDouble:
-        check_number(f, f.get<double>(), format_double(f.get<double>()), key, origin_of, out);
-        break;
-      case FieldType::kString:
-        check_string(f, f.get<std::string>(), key, origin_of, out);
-        break;
-      case FieldType::kIntList:
-        check_number_list(f, f.get<std::vector<int>>(), key, origin_of, out);
-        break;
-      case FieldType::kDoubleList:
-        check_number_list(f, f.get<std::vector<double>>(), key, origin_of, out);
-        break;
-      case FieldType::kStringList: {
-        const auto& values = f.get<std::vector<std::string>>();
-        const std::string violated = f.constraint.check_list_size(values.size(), key);
-        if (!violated.empty()) report(origin_of, key, format_string_list(values), violated, out);
-        for (size_t i = 0; i < values.size(); ++i) {
-          check_string(f, values[i], index_key(key, i), origin_of, out);
-        }
-        break;
-      }
-      case FieldType::kStringMap: {
-        const auto& values = f.get<std::map<std::string, std::string>>();
-        const std::string violated = f.constraint.check_list_size(values.size(), key);
-        if (!violated.empty()) {
-          report(origin_of, key, fmt::format("({} entries)", values.size()), violated, out);
-        }
-        break;
-      }
-      case FieldType::kStruct:
-        validate_struct(f.struct_fields(f.value), key, origin_of, out);
-        break;
-      case FieldType::kStructList: {
-        const StructListOps& ops = *f.list_ops;
-        const size_t n = ops.size(f.value);
-        const std::string violated = f.constraint.check_list_size(n, key);
-        if (!violated.empty()) {
-          report(origin_of, key, fmt::format("({} entries)", n), violated, out);
-        }
-        for (size_t i = 0; i < n; ++i) {
-          validate_struct(ops.fields(ops.at(f.value, i)), index_key(key, i), origin_of, out);
-        }
-        break;
-      }
-    }
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
 // Loading
 
 class Loader {
  public:
-  explicit Loader(const FieldList& root) : root_(root) {}
+  Loader(const FieldList& root, CrossFieldCheck rules) : root_(root), rules_(std::move(rules)) {}
 
   // Applies the file's bases, then the file. `included_from` is the `base:` entry naming it.
   void apply_file(const fs::path& path, const Origin* included_from);
   // Applies "a.b.c=VALUE".
   void apply_override(const std::string& assignment);
-  // Checks the constraints on the resolved values.
+  // Checks the constraints and the rules between fields on the resolved values.
   void validate();
 
   // All problems, grouped by source in the order sources were applied, then by line and column.
@@ -425,6 +210,10 @@ class Loader {
                   const Origin& origin,
                   Parse parse,
                   const char* what);
+  void apply_enum(const Field& field,
+                  const YAML::Node& value,
+                  const std::string& key,
+                  const Origin& origin);
   void apply_string_map(const Field& field,
                         const YAML::Node& value,
                         const std::string& key,
@@ -440,14 +229,22 @@ class Loader {
                          const std::string& prefix,
                          const std::string& name) const;
 
+  // A name that is none of an enum's: reported by validate() unless a later source replaces it.
+  struct UnknownName {
+    std::string name;
+    Constraint allowed;
+  };
+
   FieldList root_;
+  CrossFieldCheck rules_;
   std::string source_;                    // the source being applied
   bool has_positions_ = false;            // its nodes carry line/column marks
   std::map<std::string, int> ranks_;      // source -> order of first application
   std::vector<fs::path> chain_;           // files being applied (canonical), for cycles
   std::vector<std::string> chain_names_;  // the same, as shown
   std::vector<Diagnostic> errors_;
-  std::map<std::string, Origin> origins_;  // dotted key -> where its value came from
+  std::map<std::string, Origin> origins_;             // dotted key -> where its value came from
+  std::map<std::string, UnknownName> unknown_names_;  // enum's dotted key -> the name given
 };
 
 void Loader::apply_file(const fs::path& path, const Origin* included_from) {
@@ -646,6 +443,9 @@ void Loader::apply_value(const Field& field,
     case FieldType::kString:
       apply_scalar<std::string>(field, value, key, origin, parse_string);
       break;
+    case FieldType::kEnum:
+      apply_enum(field, value, key, origin);
+      break;
     case FieldType::kIntList:
       apply_list<int>(field, value, key, origin, parse_integer<int>, "a list of integers");
       break;
@@ -724,6 +524,24 @@ void Loader::apply_list(const Field& field,
   }
 }
 
+void Loader::apply_enum(const Field& field,
+                        const YAML::Node& value,
+                        const std::string& key,
+                        const Origin& origin) {
+  std::string why;
+  const std::optional<std::string> name = parse_string(value, &why);
+  if (!name) {
+    error(origin, fmt::format("{}: {}", key, why));
+    return;
+  }
+  if (field.enum_ops->set(field.value, *name)) {
+    unknown_names_.erase(key);
+  } else {
+    unknown_names_[key] = UnknownName{*name, field.constraint};
+  }
+  origins_[key] = origin;
+}
+
 void Loader::apply_string_map(const Field& field,
                               const YAML::Node& value,
                               const std::string& key,
@@ -793,6 +611,7 @@ void Loader::forget_elements(const std::string& key) {
     const std::string& k = it->first;
     if (k.compare(0, element_prefix.size(), element_prefix) == 0 ||
         k.compare(0, member_prefix.size(), member_prefix) == 0) {
+      unknown_names_.erase(k);
       it = origins_.erase(it);
     } else if (k.compare(0, key.size(), key) == 0) {
       ++it;
@@ -816,16 +635,25 @@ std::string Loader::suggestion(const FieldList& fields,
 }
 
 void Loader::validate() {
-  validate_struct(
-      root_,
-      "",
-      [this](const std::string& key) {
-        auto it = origins_.find(key);
-        if (it == origins_.end() && key.back() == ']')
-          it = origins_.find(key.substr(0, key.rfind('[')));
-        return it == origins_.end() ? Origin{"default"} : it->second;
-      },
-      &errors_);
+  const OriginOf origin_of = [this](const std::string& key) {
+    auto it = origins_.find(key);
+    if (it == origins_.end() && !key.empty() && key.back() == ']')
+      it = origins_.find(key.substr(0, key.rfind('[')));
+    return it == origins_.end() ? Origin{"default"} : it->second;
+  };
+  validate_struct(root_, "", origin_of, &errors_);
+  for (const auto& [key, unknown] : unknown_names_) {
+    errors_.push_back(constraint_violation(origin_of,
+                                           key,
+                                           fmt::format("'{}'", unknown.name),
+                                           unknown.allowed.check_string(unknown.name, key),
+                                           did_you_mean_value(unknown.allowed, unknown.name)));
+  }
+  const RankOf rank_of = [this](const Origin& origin) {
+    const auto rank = ranks_.find(origin.source);
+    return rank == ranks_.end() ? -1 : rank->second;
+  };
+  check_rules(rules_, origin_of, rank_of, &errors_);
 }
 
 std::vector<std::string> Loader::messages() const {
@@ -853,272 +681,27 @@ ConfigOrigins Loader::origins() const {
   return out;
 }
 
-// ------------------------------------------------------------------------------------------------
-// Writing
-
-// "help (allowed values)", leaving the allowed values out where the help already names them all.
-std::string comment_for(const Field& f) {
-  std::string comment = f.help;
-  if (f.type == FieldType::kBool) return comment;
-  if (const auto* allowed = f.constraint.allowed_strings()) {
-    bool all_named = true;
-    for (const std::string& s : *allowed)
-      all_named = all_named && comment.find(s) != std::string::npos;
-    if (all_named) return comment;
-  }
-  const std::string summary = f.constraint.summary();
-  if (!summary.empty()) comment += " (" + summary + ")";
-  return comment;
-}
-
-void emit_map(YAML::Emitter& out, const FieldList& fields);
-
-// Writes a field's value (not a nested struct).
-void emit_value(YAML::Emitter& out, const Field& f) {
-  switch (f.type) {
-    case FieldType::kBool:
-      out << f.get<bool>();
-      break;
-    case FieldType::kInt:
-      out << f.get<int>();
-      break;
-    case FieldType::kInt64:
-      out << f.get<std::int64_t>();
-      break;
-    case FieldType::kDouble:
-      out << format_double(f.get<double>());
-      break;
-    case FieldType::kString:
-      out << f.get<std::string>();
-      break;
-    case FieldType::kIntList:
-      out << YAML::Flow << YAML::BeginSeq;
-      for (int x : f.get<std::vector<int>>()) out << x;
-      out << YAML::EndSeq;
-      break;
-    case FieldType::kDoubleList:
-      out << YAML::Flow << YAML::BeginSeq;
-      for (double x : f.get<std::vector<double>>()) out << format_double(x);
-      out << YAML::EndSeq;
-      break;
-    case FieldType::kStringList:
-      out << YAML::Flow << YAML::BeginSeq;
-      for (const std::string& x : f.get<std::vector<std::string>>()) out << x;
-      out << YAML::EndSeq;
-      break;
-    case FieldType::kStringMap: {
-      const auto& values = f.get<std::map<std::string, std::string>>();
-      if (values.empty()) out << YAML::Flow;
-      out << YAML::BeginMap;
-      for (const auto& [k, v] : values) out << YAML::Key << k << YAML::Value << v;
-      out << YAML::EndMap;
-      break;
-    }
-    case FieldType::kStruct:
-      emit_map(out, f.struct_fields(f.value));
-      break;
-    case FieldType::kStructList: {
-      const StructListOps& ops = *f.list_ops;
-      const size_t n = ops.size(f.value);
-      if (n == 0) out << YAML::Flow;
-      out << YAML::BeginSeq;
-      for (size_t i = 0; i < n; ++i) emit_map(out, ops.fields(ops.at(f.value, i)));
-      out << YAML::EndSeq;
-      break;
-    }
-  }
-}
-
-void emit_map(YAML::Emitter& out, const FieldList& fields) {
-  out << YAML::BeginMap;
-  for (const Field& f : fields) {
-    const bool block = f.type == FieldType::kStruct ||
-                       (f.type == FieldType::kStructList && f.list_ops->size(f.value) > 0);
-    out << YAML::Key << f.name;
-    if (block) {
-      // The comment goes on the key's line, before the nested block.
-      out << YAML::Comment(comment_for(f)) << YAML::Value;
-      emit_value(out, f);
-    } else {
-      out << YAML::Value;
-      emit_value(out, f);
-      out << YAML::Comment(comment_for(f));
-    }
-  }
-  out << YAML::EndMap;
-}
-
-// The value as inline YAML, for the reference's default column.
-std::string inline_yaml(const Field& f) {
-  if (f.type == FieldType::kStruct) return "";
-  if (f.type == FieldType::kStructList) {
-    const size_t n = f.list_ops->size(f.value);
-    return n == 0 ? "[]" : fmt::format("({} entries)", n);
-  }
-  YAML::Emitter out;
-  out << YAML::Flow;
-  emit_value(out, f);
-  return out.c_str();
-}
-
-// ------------------------------------------------------------------------------------------------
-// Reference
-
-const char* type_name(FieldType type) {
-  switch (type) {
-    case FieldType::kBool:
-      return "bool";
-    case FieldType::kInt:
-      return "int";
-    case FieldType::kInt64:
-      return "int64";
-    case FieldType::kDouble:
-      return "float";
-    case FieldType::kString:
-      return "string";
-    case FieldType::kIntList:
-      return "list of int";
-    case FieldType::kDoubleList:
-      return "list of float";
-    case FieldType::kStringList:
-      return "list of string";
-    case FieldType::kStringMap:
-      return "map of string to string";
-    case FieldType::kStruct:
-      return "section";
-    case FieldType::kStructList:
-      return "list of sections";
-  }
-  return "?";
-}
-
-std::string markdown_cell(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '<') {
-      out += "&lt;";  // not an HTML tag
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-void reference_section(const std::string& title,
-                       int level,
-                       const FieldList& fields,
-                       const std::string& prefix,
-                       std::string* out) {
-  *out += fmt::format("{} {}\n\n", std::string(static_cast<size_t>(level), '#'), title);
-  *out += "| Key | Type | Default | Allowed | Description |\n";
-  *out += "|---|---|---|---|---|\n";
-  for (const Field& f : fields) {
-    const std::string value = inline_yaml(f);
-    const std::string allowed = f.constraint.summary();
-    *out += fmt::format("| `{}` | {} | {} | {} | {} |\n",
-                        join_key(prefix, f.name),
-                        type_name(f.type),
-                        value.empty() ? "" : "`" + markdown_cell(value) + "`",
-                        markdown_cell(allowed),
-                        markdown_cell(f.help));
-  }
-  *out += "\n";
-  // The top level's sections get the same heading level as the top level itself.
-  const int child_level = prefix.empty() ? level : level + 1;
-  for (const Field& f : fields) {
-    const std::string key = join_key(prefix, f.name);
-    if (f.type == FieldType::kStruct) {
-      reference_section("`" + key + "`", child_level, f.struct_fields(f.value), key, out);
-    } else if (f.type == FieldType::kStructList) {
-      const std::shared_ptr<void> element = f.list_ops->make_default();
-      reference_section("`" + key + "[]` (each element)",
-                        child_level,
-                        f.list_ops->fields(element.get()),
-                        key + "[]",
-                        out);
-    }
-  }
-}
-
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> messages)
     : UsageError(messages.size() == 1 ? messages[0]
                                       : fmt::format("{} errors in the configuration:\n{}",
                                                     messages.size(),
-                                                    join(messages, "\n"))),
+                                                    config_detail::join(messages, "\n"))),
       messages_(std::move(messages)) {}
 
 void load_fields(const FieldList& root,
                  const fs::path& file,
                  const std::vector<std::string>& overrides,
-                 ConfigOrigins* origins) {
-  Loader loader(root);
+                 ConfigOrigins* origins,
+                 const CrossFieldCheck& rules) {
+  Loader loader(root, rules);
   if (!file.empty()) loader.apply_file(file, nullptr);
   for (const std::string& assignment : overrides) loader.apply_override(assignment);
   loader.validate();
   if (origins != nullptr) *origins = loader.origins();
   std::vector<std::string> messages = loader.messages();
   if (!messages.empty()) throw ConfigError(std::move(messages));
-}
-
-std::vector<std::string> validate_fields(const FieldList& root, const ConfigOrigins& origins) {
-  std::vector<Diagnostic> diagnostics;
-  validate_struct(
-      root,
-      "",
-      [&origins](const std::string& key) {
-        auto it = origins.find(key);
-        if (it == origins.end() && key.back() == ']')
-          it = origins.find(key.substr(0, key.rfind('[')));
-        return it == origins.end() ? Origin{} : Origin{it->second};
-      },
-      &diagnostics);
-  std::vector<std::string> out;
-  for (const Diagnostic& d : diagnostics) out.push_back(d.str());
-  return out;
-}
-
-std::string fields_to_yaml(const FieldList& root, const std::string& header) {
-  YAML::Emitter out;
-  emit_map(out, root);
-  std::string body = out.c_str();
-  // A blank line before each top-level section (the emitter writes none). Only top-level keys
-  // start a line at column 0, and multi-line strings are written quoted on one line.
-  for (const Field& f : root) {
-    if (f.type != FieldType::kStruct && f.type != FieldType::kStructList) continue;
-    const std::string line = "\n" + std::string(f.name) + ":";
-    const size_t at = body.find(line);
-    if (at != std::string::npos) body.insert(at, "\n");
-  }
-  std::string text;
-  size_t start = 0;
-  while (start < header.size()) {
-    size_t end = header.find('\n', start);
-    if (end == std::string::npos) end = header.size();
-    const std::string line = header.substr(start, end - start);
-    text += line.empty() ? "#\n" : "# " + line + "\n";
-    start = end + 1;
-  }
-  text += body;
-  text += "\n";
-  return text;
-}
-
-std::string fields_reference_markdown(const FieldList& root) {
-  std::string out;
-  reference_section("Top level", 2, root, "", &out);
-  return out;
-}
-
-std::string format_double(double value) {
-  if (std::isnan(value)) return ".nan";
-  if (std::isinf(value)) return value > 0 ? ".inf" : "-.inf";
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
 }
 
 }  // namespace mvpose3d

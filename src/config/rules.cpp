@@ -1,0 +1,162 @@
+// The rules between config keys: what one key allows depends on another. Checked by
+// load_config()/validate() (so `mvpose3d check-config` rejects what `mvpose3d train` would), and
+// by the code that builds from a config made in C++ (the network's factory, the datasets).
+#include "mvpose3d/config/rules.h"
+
+#include "mvpose3d/config/run_config.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace mvpose3d {
+
+namespace {
+
+// `values` must be [min, max] with min <= max (the synthetic dataset's ranges).
+void check_range(const std::vector<double>& values,
+                 const std::string& key,
+                 std::vector<RuleViolation>* out) {
+  if (values.size() == 2 && values[0] <= values[1]) return;
+  out->push_back(
+      {{key},
+       fmt::format(
+           "{} must be [min, max] with min <= max, got [{}]", key, fmt::join(values, ", "))});
+}
+
+void check_views(int num_views,
+                 std::size_t cameras,
+                 const std::string& cameras_key,
+                 std::vector<RuleViolation>* out) {
+  if (static_cast<std::size_t>(num_views) == cameras) return;
+  out->push_back(
+      {{"data.num_views", cameras_key},
+       fmt::format(
+           "data.num_views is {} but {} lists {} cameras", num_views, cameras_key, cameras)});
+}
+
+void check_joints(const DataConfig& data,
+                  const std::vector<std::string>& allowed,
+                  std::vector<RuleViolation>* out) {
+  if (std::find(allowed.begin(), allowed.end(), data.joints) != allowed.end()) return;
+  out->push_back({{"data.joints", "data.type"},
+                  fmt::format("data.type {} needs data.joints = {} (it is '{}')",
+                              data.type,
+                              fmt::join(allowed, " or "),
+                              data.joints)});
+}
+
+}  // namespace
+
+const std::vector<std::string>& synthetic_camera_set_names() {
+  static const std::vector<std::string> sets{"seen", "rotated", "unseen", "random"};
+  return sets;
+}
+
+std::vector<std::string> camera_set_names(const DataConfig& data) {
+  std::vector<std::string> sets;
+  if (data.type == "synthetic") {
+    sets = synthetic_camera_set_names();
+  } else if (data.type == "totalcapture") {
+    sets = {"seen", "unseen"};
+  } else {
+    sets = {"seen"};
+  }
+  sets.emplace_back(kPermutedCameraSet);
+  return sets;
+}
+
+std::vector<RuleViolation> model_rule_violations(const ModelConfig& model) {
+  std::vector<RuleViolation> out;
+  if (model.equivariant && model.fusion != FusionMode::kCanonical) {
+    out.push_back({{"model.equivariant", "model.fusion"},
+                   fmt::format("model.equivariant needs model.fusion = canonical (it is '{}')",
+                               to_string(model.fusion))});
+  }
+  if (model.view_shortcut && model.fusion == FusionMode::kNone) {
+    out.push_back({{"model.view_shortcut", "model.fusion"},
+                   "model.view_shortcut needs a fusion block (model.fusion is none)"});
+  }
+  if (model.fusion == FusionMode::kCanonical) {
+    if (model.latent_channels % 3 != 0) {
+      out.push_back({{"model.latent_channels", "model.fusion"},
+                     fmt::format("model.latent_channels = {} must be a multiple of 3: the FTL "
+                                 "reads the latent as 3-vectors",
+                                 model.latent_channels)});
+    }
+    const std::int64_t dc = canonical_point_dim(model.ftl_mode);
+    if (model.fused_channels % dc != 0) {
+      out.push_back({{"model.fused_channels", "model.ftl_mode", "model.fusion"},
+                     fmt::format("model.fused_channels = {} must be a multiple of {}: with "
+                                 "ftl_mode {} the fused code is a set of {}-vectors",
+                                 model.fused_channels,
+                                 dc,
+                                 to_string(model.ftl_mode),
+                                 dc)});
+    }
+  }
+  return out;
+}
+
+std::vector<RuleViolation> data_rule_violations(const DataConfig& data) {
+  std::vector<RuleViolation> out;
+  if (data.type == "synthetic") {
+    check_joints(data, {"h36m17"}, &out);
+    const SyntheticDataConfig& syn = data.synthetic;
+    check_range(syn.crop_scale, "data.synthetic.crop_scale", &out);
+    check_range(syn.blur_sigma_px, "data.synthetic.blur_sigma_px", &out);
+    check_range(syn.random_rig.distance_mm, "data.synthetic.random_rig.distance_mm", &out);
+    check_range(syn.random_rig.height_mm, "data.synthetic.random_rig.height_mm", &out);
+    check_range(syn.random_rig.focal_px, "data.synthetic.random_rig.focal_px", &out);
+    for (const char* split : {"train", "test"}) {
+      const std::string key = fmt::format("data.{}_subjects", split);
+      const auto& subjects =
+          std::string(split) == "train" ? data.train_subjects : data.test_subjects;
+      if (subjects.empty()) {
+        out.push_back({{key, "data.type"}, key + " is empty: synthetic data needs a subject"});
+      }
+    }
+  } else if (data.type == "h36m") {
+    check_joints(data, {"h36m17"}, &out);
+    check_views(data.num_views, data.h36m.cameras.size(), "data.h36m.cameras", &out);
+  } else if (data.type == "totalcapture") {
+    const TotalCaptureDataConfig& tc = data.totalcapture;
+    check_joints(data, {"tc16", "vicon21"}, &out);
+    check_views(data.num_views, tc.seen_cameras.size(), "data.totalcapture.seen_cameras", &out);
+    if (tc.root_box_mm.size() != 4) {
+      out.push_back({{"data.totalcapture.root_box_mm"},
+                     fmt::format("data.totalcapture.root_box_mm: expected 4 numbers [left, top, "
+                                 "right, bottom], found {}",
+                                 tc.root_box_mm.size())});
+    }
+  }
+  return out;
+}
+
+std::vector<RuleViolation> rule_violations(const RunConfig& config) {
+  std::vector<RuleViolation> out = model_rule_violations(config.model);
+  const std::vector<RuleViolation> data = data_rule_violations(config.data);
+  out.insert(out.end(), data.begin(), data.end());
+  const std::vector<std::string> known = camera_set_names(config.data);
+  const std::vector<std::string>& sets = config.eval.camera_sets;
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const std::string key = fmt::format("eval.camera_sets[{}]", i);
+    if (std::find(known.begin(), known.end(), sets[i]) == known.end()) {
+      out.push_back({{key, "data.type"},
+                     fmt::format("{} = '{}' is not a camera set of data.type {} (known: {})",
+                                 key,
+                                 sets[i],
+                                 config.data.type,
+                                 fmt::join(known, ", "))});
+    } else if (sets[i] == "unseen" && config.data.type == "totalcapture") {
+      check_views(config.data.num_views,
+                  config.data.totalcapture.unseen_cameras.size(),
+                  "data.totalcapture.unseen_cameras",
+                  &out);
+    }
+  }
+  return out;
+}
+
+}  // namespace mvpose3d
