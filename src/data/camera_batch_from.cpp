@@ -6,11 +6,11 @@
 
 namespace mvpose3d {
 
-models::CameraBatch camera_batch_from(const MultiviewBatch& batch) {
+CameraBatch camera_batch_from(const MultiviewBatch& batch) {
   MVPOSE3D_CHECK(batch.K.defined() && batch.R.defined() && batch.t.defined() &&
                      batch.crop_from_original.defined(),
                  "camera_batch_from: the batch lacks K, R, t or crop_from_original");
-  models::CameraBatch cameras;
+  CameraBatch cameras;
   cameras.K = batch.K.to(at::kDouble);  // [B, V, 3, 3]
   cameras.cam_from_world =
       at::cat({batch.R, batch.t.unsqueeze(-1)}, -1).to(at::kDouble);  // [B, V, 3, 4]

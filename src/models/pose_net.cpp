@@ -23,44 +23,6 @@ std::string shape_of(const at::Tensor& t) {
 
 }  // namespace
 
-// --- CameraBatch
-// -----------------------------------------------------------------------------------
-
-at::Tensor CameraBatch::proj_from_world() const {
-  MVPOSE3D_CHECK(K.defined() && cam_from_world.defined(),
-                 "CameraBatch: K and cam_from_world needed");
-  return at::matmul(K.to(at::kDouble), cam_from_world.to(at::kDouble));
-}
-
-CameraBatch CameraBatch::from_cameras(const std::vector<Camera>& cameras, int64_t batch_size) {
-  MVPOSE3D_CHECK(!cameras.empty(), "CameraBatch::from_cameras: no cameras");
-  const CameraTensors t = cameras_to_tensors(cameras);
-  CameraBatch batch;
-  batch.K = t.K.unsqueeze(0).expand({batch_size, -1, -1, -1}).contiguous();
-  batch.cam_from_world =
-      t.cam_from_world.unsqueeze(0).expand({batch_size, -1, -1, -1}).contiguous();
-  return batch;
-}
-
-CameraBatch CameraBatch::to(const at::Device& device) const {
-  CameraBatch out;
-  out.K = K.defined() ? K.to(device) : K;
-  out.cam_from_world = cam_from_world.defined() ? cam_from_world.to(device) : cam_from_world;
-  out.image_from_crop = image_from_crop.defined() ? image_from_crop.to(device) : image_from_crop;
-  return out;
-}
-
-CameraBatch CameraBatch::select_views(const at::Tensor& index) const {
-  CameraBatch out;
-  auto pick = [&](const at::Tensor& t) {
-    return t.defined() ? t.index_select(1, index.to(t.device())) : t;
-  };
-  out.K = pick(K);
-  out.cam_from_world = pick(cam_from_world);
-  out.image_from_crop = pick(image_from_crop);
-  return out;
-}
-
 // --- The network
 // --------------------------------------------------------------------------------------
 

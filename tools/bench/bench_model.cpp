@@ -146,7 +146,7 @@ double time_forward(models::MultiViewPoseNet& net,
                     int64_t batch) {
   const auto images = at::randn({batch, o.views, 3, o.size, o.size},  // [B, V, 3, S, S]
                                 at::TensorOptions().device(device).dtype(dtype));
-  const auto cameras = models::CameraBatch::from_cameras(cams, batch).to(device);
+  const auto cameras = CameraBatch::from_cameras(cams, batch).to(device);
   c10::InferenceMode guard;
   return median_seconds(
       device,

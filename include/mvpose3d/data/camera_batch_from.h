@@ -4,7 +4,7 @@
 #pragma once
 
 #include "mvpose3d/data/multiview_sample.h"
-#include "mvpose3d/models/pose_net.h"
+#include "mvpose3d/geometry/camera_batch.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -14,6 +14,6 @@ namespace mvpose3d {
 //   K = batch.K [B, V, 3, 3] (the crops' calibration), cam_from_world = [R | t] [B, V, 3, 4],
 //   image_from_crop = crop_from_original⁻¹ [B, V, 2, 3] (so joints2d_image_px are in the
 //   original, uncropped images).
-models::CameraBatch camera_batch_from(const MultiviewBatch& batch);
+CameraBatch camera_batch_from(const MultiviewBatch& batch);
 
 }  // namespace mvpose3d

@@ -15,6 +15,22 @@
 
 namespace mvpose3d {
 
+// The cameras of a batch of multi-view crops, as the network takes them (models/pose_net.h).
+struct CameraBatch {
+  at::Tensor K;                // [B, V, 3, 3] calibration of the input crops, crop px
+  at::Tensor cam_from_world;   // [B, V, 3, 4] [R | t], world mm → camera mm
+  at::Tensor image_from_crop;  // [B, V, 2, 3] optional: crop px → original image px
+
+  // K·[R | t]: [B, V, 3, 4], crop px per homogeneous world mm, float64.
+  at::Tensor proj_from_world() const;
+  // The same cameras for every batch item: cameras [V] (already cropped and resized to the input)
+  // -> K [B, V, 3, 3], cam_from_world [B, V, 3, 4], float64, no image_from_crop.
+  static CameraBatch from_cameras(const std::vector<Camera>& cameras, int64_t batch_size = 1);
+  CameraBatch to(const at::Device& device) const;
+  // Views in the order of `index` (a permutation or a subset): [B, V', ...].
+  CameraBatch select_views(const at::Tensor& index) const;
+};
+
 // Per-view camera matrices as CPU double tensors, in rig order.
 struct CameraTensors {
   at::Tensor K;                // [V, 3, 3] calibration matrices, px

@@ -14,6 +14,7 @@
 
 #include "mvpose3d/config/model_config.h"
 #include "mvpose3d/geometry/camera.h"
+#include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/models/feature_transform.h"
 #include "mvpose3d/models/fusion.h"
 #include "mvpose3d/models/heatmap_decoder.h"
@@ -37,22 +38,6 @@ struct RunConfig;
 }
 
 namespace mvpose3d::models {
-
-// The cameras of a batch of multi-view crops.
-struct CameraBatch {
-  at::Tensor K;                // [B, V, 3, 3] calibration of the input crops, crop px
-  at::Tensor cam_from_world;   // [B, V, 3, 4] [R | t], world mm → camera mm
-  at::Tensor image_from_crop;  // [B, V, 2, 3] optional: crop px → original image px
-
-  // K·[R | t]: [B, V, 3, 4], crop px per homogeneous world mm, float64.
-  at::Tensor proj_from_world() const;
-  // The same cameras for every batch item: cameras [V] (already cropped and resized to the input)
-  // -> K [B, V, 3, 3], cam_from_world [B, V, 3, 4], float64, no image_from_crop.
-  static CameraBatch from_cameras(const std::vector<Camera>& cameras, int64_t batch_size = 1);
-  CameraBatch to(const at::Device& device) const;
-  // Views in the order of `index` (a permutation or a subset): [B, V', ...].
-  CameraBatch select_views(const at::Tensor& index) const;
-};
 
 struct PoseOutput {
   at::Tensor heatmaps;           // [B, V, J, h, w] decoder logits (model dtype)
