@@ -36,8 +36,11 @@ void add_sweep_command(CLI::App& app) {
 
   command->callback([o] {
     const train::SweepSpec spec = train::load_sweep(o->file);
-    const train::SweepResult result = train::run_sweep(
-        spec, {.extra_overrides = o->overrides, .only = o->only, .argv = command_line()});
+    train::SweepOptions options;
+    options.extra_overrides = o->overrides;
+    options.only = o->only;
+    options.argv = command_line();
+    const train::SweepResult result = train::run_sweep(spec, options);
     std::fputs(("\n" + result.table.to_markdown()).c_str(), stdout);
     if (!result.dir.empty()) {
       spdlog::info("table in {}", (result.dir / "sweep_results.md").string());

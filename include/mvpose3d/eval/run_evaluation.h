@@ -5,7 +5,7 @@
 //   PoseEvaluator evaluator(evaluator_options_for(*test, config.data.type));
 //   for (const auto& set : config.eval.camera_sets) {
 //     auto test = make_dataset(config.data, config.seed, "test", set);
-//     const auto stats = run_evaluation(net, test, set, {.batch_size = 8}, evaluator);
+//     const auto stats = run_evaluation(net, test, set, {}, evaluator);  // batches of 8
 //   }
 //   evaluator.evaluate().write(run_dir, "eval");
 #pragma once

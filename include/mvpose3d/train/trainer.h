@@ -1,7 +1,9 @@
 // The training loop (detectron2's shape): before_train; for each step: run_step, after_step;
 // after_train — with logging, evaluation and checkpoints as hooks (hooks.h) that the caller adds.
 //
-//   Trainer trainer(config, make_run_model(config), {.run_dir = dir});
+//   TrainerOptions options;
+//   options.run_dir = dir;
+//   Trainer trainer(config, make_run_model(config), options);
 //   add_default_hooks(trainer);
 //   trainer.train();  // writes metrics.jsonl, checkpoints/{last,best}.pt, results.{md,csv,tex}
 //
