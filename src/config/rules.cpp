@@ -37,14 +37,16 @@ void check_views(int num_views,
 }
 
 void check_joints(const DataConfig& data,
-                  const std::vector<std::string>& allowed,
+                  const std::vector<JointSet>& allowed,
                   std::vector<RuleViolation>* out) {
   if (std::find(allowed.begin(), allowed.end(), data.joints) != allowed.end()) return;
+  std::vector<std::string> allowed_names;
+  for (JointSet joints : allowed) allowed_names.push_back(to_string(joints));
   out->push_back({{"data.joints", "data.type"},
                   fmt::format("data.type {} needs data.joints = {} (it is '{}')",
-                              data.type,
-                              fmt::join(allowed, " or "),
-                              data.joints)});
+                              to_string(data.type),
+                              fmt::join(allowed_names, " or "),
+                              to_string(data.joints))});
 }
 
 }  // namespace
@@ -56,9 +58,9 @@ const std::vector<std::string>& synthetic_camera_set_names() {
 
 std::vector<std::string> camera_set_names(const DataConfig& data) {
   std::vector<std::string> sets;
-  if (data.type == "synthetic") {
+  if (data.type == DatasetType::kSynthetic) {
     sets = synthetic_camera_set_names();
-  } else if (data.type == "totalcapture") {
+  } else if (data.type == DatasetType::kTotalCapture) {
     sets = {"seen", "unseen"};
   } else {
     sets = {"seen"};
@@ -101,8 +103,8 @@ std::vector<RuleViolation> model_rule_violations(const ModelConfig& model) {
 
 std::vector<RuleViolation> data_rule_violations(const DataConfig& data) {
   std::vector<RuleViolation> out;
-  if (data.type == "synthetic") {
-    check_joints(data, {"h36m17"}, &out);
+  if (data.type == DatasetType::kSynthetic) {
+    check_joints(data, {JointSet::kH36m17}, &out);
     const SyntheticDataConfig& syn = data.synthetic;
     check_range(syn.crop_scale, "data.synthetic.crop_scale", &out);
     check_range(syn.blur_sigma_px, "data.synthetic.blur_sigma_px", &out);
@@ -117,12 +119,12 @@ std::vector<RuleViolation> data_rule_violations(const DataConfig& data) {
         out.push_back({{key, "data.type"}, key + " is empty: synthetic data needs a subject"});
       }
     }
-  } else if (data.type == "h36m") {
-    check_joints(data, {"h36m17"}, &out);
+  } else if (data.type == DatasetType::kH36m) {
+    check_joints(data, {JointSet::kH36m17}, &out);
     check_views(data.num_views, data.h36m.cameras.size(), "data.h36m.cameras", &out);
-  } else if (data.type == "totalcapture") {
+  } else if (data.type == DatasetType::kTotalCapture) {
     const TotalCaptureDataConfig& tc = data.totalcapture;
-    check_joints(data, {"tc16", "vicon21"}, &out);
+    check_joints(data, {JointSet::kTc16, JointSet::kVicon21}, &out);
     check_views(data.num_views, tc.seen_cameras.size(), "data.totalcapture.seen_cameras", &out);
     if (tc.root_box_mm.size() != 4) {
       out.push_back({{"data.totalcapture.root_box_mm"},
@@ -147,9 +149,9 @@ std::vector<RuleViolation> rule_violations(const RunConfig& config) {
                      fmt::format("{} = '{}' is not a camera set of data.type {} (known: {})",
                                  key,
                                  sets[i],
-                                 config.data.type,
+                                 to_string(config.data.type),
                                  fmt::join(known, ", "))});
-    } else if (sets[i] == "unseen" && config.data.type == "totalcapture") {
+    } else if (sets[i] == "unseen" && config.data.type == DatasetType::kTotalCapture) {
       check_views(config.data.num_views,
                   config.data.totalcapture.unseen_cameras.size(),
                   "data.totalcapture.unseen_cameras",

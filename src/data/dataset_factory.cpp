@@ -50,7 +50,7 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
   if (std::find(sets.begin(), sets.end(), camera_set) == sets.end()) {
     throw Error(fmt::format("camera set '{}' is not known for data.type {} (known: {})",
                             camera_set,
-                            data.type,
+                            to_string(data.type),
                             fmt::join(sets, ", ")));
   }
   if (split == "train" && camera_set != "seen") {
@@ -58,15 +58,16 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
   }
   const std::string base_set = camera_set == kPermutedCameraSet ? "seen" : camera_set;
   std::shared_ptr<const MultiviewDataset> dataset;
-  if (data.type == "synthetic") {
-    dataset = make_synthetic(data, seed, split, base_set);
-  } else if (data.type == "h36m") {
-    dataset = std::make_shared<H36mDataset>(data, seed, split);
-  } else if (data.type == "totalcapture") {
-    dataset = std::make_shared<TotalCaptureDataset>(data, seed, split, base_set);
-  } else {
-    throw Error(fmt::format(
-        "data.type: unknown dataset '{}' (known: synthetic, h36m, totalcapture)", data.type));
+  switch (data.type) {
+    case DatasetType::kSynthetic:
+      dataset = make_synthetic(data, seed, split, base_set);
+      break;
+    case DatasetType::kH36m:
+      dataset = std::make_shared<H36mDataset>(data, seed, split);
+      break;
+    case DatasetType::kTotalCapture:
+      dataset = std::make_shared<TotalCaptureDataset>(data, seed, split, base_set);
+      break;
   }
   if (camera_set == kPermutedCameraSet) {
     return std::make_shared<ViewSelectedDataset>(dataset, reversed_views(dataset->num_views()));

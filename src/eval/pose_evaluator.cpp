@@ -35,15 +35,14 @@ const double* row(const at::Tensor& t, int64_t b) {
 
 }  // namespace
 
-EvaluatorOptions evaluator_options_for(const MultiviewDataset& dataset,
-                                       const std::string& dataset_type) {
+EvaluatorOptions evaluator_options_for(const MultiviewDataset& dataset, DatasetType type) {
   EvaluatorOptions options;
   const Skeleton& skeleton = dataset.skeleton();
   options.root_joint = skeleton.root;
   options.joint_names = skeleton.joint_names;
   options.action_names = dataset.action_names();
   options.subject_names = dataset.subject_names();
-  options.dataset = dataset_type;
+  options.dataset = to_string(type);
   return options;
 }
 

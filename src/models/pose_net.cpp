@@ -21,6 +21,19 @@ std::string shape_of(const at::Tensor& t) {
   return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
 }
 
+// model.triangulation's solver as the ops' method (ops sees no config).
+ops::TriangulationMethod triangulation_method(DltSolver solver) {
+  switch (solver) {
+    case DltSolver::kFused:
+      return ops::TriangulationMethod::kFused;
+    case DltSolver::kSvd:
+      return ops::TriangulationMethod::kSvd;
+    case DltSolver::kSii:
+      return ops::TriangulationMethod::kSii;
+  }
+  throw Error(fmt::format("model.triangulation: unknown solver {}", static_cast<int>(solver)));
+}
+
 }  // namespace
 
 // --- The network
@@ -33,12 +46,12 @@ MultiViewPoseNetImpl::MultiViewPoseNetImpl(const PoseNetOptions& options) : opti
   // The config's rules (rules.h), for configs built in code without validate().
   const std::vector<RuleViolation> broken = model_rule_violations(c);
   MVPOSE3D_CHECK(broken.empty(), "{}", broken.empty() ? "" : broken.front().message);
-  ResNetOptions backbone = resnet_options_from_name(to_string(c.backbone));
+  ResNetOptions backbone = resnet_options(c.backbone);
   backbone.width(c.backbone_width).stages(c.backbone_stages);
   const auto ftl_mode = c.ftl_mode;
   const auto ftl_reshape = c.ftl_reshape;
   const auto pooling = c.canonical_pooling;
-  triangulate_options_.method = ops::triangulation_method_from_string(to_string(c.triangulation));
+  triangulate_options_.method = triangulation_method(c.triangulation);
   MVPOSE3D_CHECK(c.softargmax_beta > 0, "model.softargmax_beta must be positive");
 
   encoder = register_module("encoder", ResNetEncoder(backbone));
@@ -185,8 +198,9 @@ MultiViewPoseNet make_model(const ModelConfig& config, int64_t num_joints, int64
 }
 
 MultiViewPoseNet make_model(const RunConfig& config) {
-  return make_model(
-      config.model, skeleton_by_name(config.data.joints).num_joints(), config.data.num_views);
+  return make_model(config.model,
+                    skeleton_by_name(to_string(config.data.joints)).num_joints(),
+                    config.data.num_views);
 }
 
 int64_t MultiViewPoseNetImpl::fold_batchnorm() {

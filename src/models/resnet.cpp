@@ -119,6 +119,22 @@ std::vector<std::string> known_backbone_names() {
   return {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152"};
 }
 
+ResNetOptions resnet_options(Backbone backbone) {
+  switch (backbone) {
+    case Backbone::kResNet18:
+      return ResNetOptions(18);
+    case Backbone::kResNet34:
+      return ResNetOptions(34);
+    case Backbone::kResNet50:
+      return ResNetOptions(50);
+    case Backbone::kResNet101:
+      return ResNetOptions(101);
+    case Backbone::kResNet152:
+      return ResNetOptions(152);
+  }
+  throw Error(fmt::format("resnet_options: unknown backbone {}", static_cast<int>(backbone)));
+}
+
 ResNetOptions resnet_options_from_name(const std::string& name) {
   for (int64_t depth : {18, 34, 50, 101, 152}) {
     if (name == fmt::format("resnet{}", depth)) return ResNetOptions(depth);

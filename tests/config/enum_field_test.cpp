@@ -1,5 +1,7 @@
 // Enum fields (schema.h EnumNames): read and written by name, their one table giving the allowed
 // values of messages, the "did you mean" hints and the reference.
+#include "mvpose3d/config/data_config.h"
+#include "mvpose3d/config/run_config.h"
 #include "mvpose3d/config/schema.h"
 #include "mvpose3d/config/yaml_io.h"
 #include "mvpose3d/core/error.h"
@@ -112,6 +114,49 @@ TEST(ConfigEnum, ReferenceRowListsTheNames) {
   EXPECT_NE(md.find("| `pooling` | string | `concat` | one of: concat, mean | how views combine |"),
             std::string::npos)
       << md;
+}
+
+// data.type and data.joints: the YAML names of the datasets and skeletons, each value read back.
+TEST(ConfigEnum, DatasetTypeAndJointSetRoundTrip) {
+  EXPECT_EQ(enum_names<DatasetType>(),
+            (std::vector<std::string>{"synthetic", "h36m", "totalcapture"}));
+  EXPECT_EQ(enum_names<JointSet>(), (std::vector<std::string>{"h36m17", "tc16", "vicon21"}));
+  for (DatasetType type : {DatasetType::kSynthetic, DatasetType::kH36m, DatasetType::kTotalCapture})
+    EXPECT_EQ(parse_enum<DatasetType>(to_string(type), "data.type"), type);
+  for (JointSet joints : {JointSet::kH36m17, JointSet::kTc16, JointSet::kVicon21})
+    EXPECT_EQ(parse_enum<JointSet>(to_string(joints), "data.joints"), joints);
+
+  ScratchDir dir;
+  RunConfig c = default_config();
+  c.data.type = DatasetType::kTotalCapture;
+  c.data.joints = JointSet::kVicon21;
+  const std::string text = to_yaml(c);
+  const RunConfig again = load_config(dir.write("c.yaml", text), {"data.joints=tc16"});
+  EXPECT_EQ(again.data.type, DatasetType::kTotalCapture);
+  EXPECT_EQ(again.data.joints, JointSet::kTc16);
+}
+
+TEST(ConfigEnum, UnknownDatasetTypeAndJointSetNameTheKeyAndTheAllowedNames) {
+  try {
+    parse_enum<DatasetType>("coco", "data.type");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "unknown data.type 'coco' (known: synthetic, h36m, totalcapture)");
+  }
+  ScratchDir dir;
+  const std::string file = dir.write("c.yaml", "name: x\n").string();
+  try {
+    load_config(file, {"data.type=h36", "data.joints=coco17"});
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.messages(),
+              (std::vector<std::string>{
+                  "--set data.type=h36: data.type = 'h36'; violated constraint: data.type in "
+                  "{synthetic, h36m, totalcapture} (did you mean 'h36m'?)",
+                  "--set data.joints=coco17: data.joints = 'coco17'; violated constraint: "
+                  "data.joints in {h36m17, tc16, vicon21}"}));
+  }
 }
 
 }  // namespace

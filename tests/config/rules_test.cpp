@@ -25,7 +25,7 @@ TEST(ConfigRules, ValidateReportsBrokenRules) {
   c.model.fusion = FusionMode::kFusion;
   c.model.equivariant = true;
   c.model.fused_channels = 402;  // not checked: only the canonical fusion reads points
-  c.data.joints = "tc16";
+  c.data.joints = JointSet::kTc16;
   EXPECT_EQ(
       validate(c),
       (std::vector<std::string>{"model.equivariant needs model.fusion = canonical (it is 'fusion')",
@@ -61,9 +61,9 @@ TEST(ConfigRules, CameraSetNamesFollowTheDataset) {
   DataConfig data;
   EXPECT_EQ(camera_set_names(data),
             (std::vector<std::string>{"seen", "rotated", "unseen", "random", "permuted"}));
-  data.type = "totalcapture";
+  data.type = DatasetType::kTotalCapture;
   EXPECT_EQ(camera_set_names(data), (std::vector<std::string>{"seen", "unseen", "permuted"}));
-  data.type = "h36m";
+  data.type = DatasetType::kH36m;
   EXPECT_EQ(camera_set_names(data), (std::vector<std::string>{"seen", "permuted"}));
 }
 

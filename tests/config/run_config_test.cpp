@@ -261,7 +261,7 @@ TEST(RunConfig, RoundTrip) {
   c.name = "round trip";
   c.seed = 1234567890123LL;
   c.deterministic = true;
-  c.data.type = "h36m";
+  c.data.type = DatasetType::kH36m;
   c.data.root = "/data/h36m: with colon";
   c.data.train_subjects = {"S1", "null"};  // a string that YAML would read as null unquoted
   c.data.test_subjects = {};

@@ -2,6 +2,7 @@
 #include "mvpose3d/data/dataset_factory.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/geometry/skeleton.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -41,6 +42,13 @@ TEST(DatasetFactory, UnknownNamesAreRefusedWithTheKnownOnes) {
   }
   EXPECT_THROW(make_dataset(data, 0, "validation"), Error);
   EXPECT_THROW(make_dataset(data, 0, "train", "unseen"), Error);
+}
+
+// The readers find data.joints' skeleton by its config name: every name is a skeleton's.
+TEST(DatasetFactory, EveryJointSetNamesASkeleton) {
+  for (const std::string& name : enum_names<JointSet>()) {
+    EXPECT_EQ(skeleton_by_name(name).name, name);
+  }
 }
 
 }  // namespace

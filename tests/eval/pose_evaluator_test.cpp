@@ -184,7 +184,7 @@ TEST(PoseEvaluator, OptionsForADatasetUseTheSkeletonRoot) {
     std::vector<std::string> subject_names() const override { return {"S1"}; }
     std::vector<std::string> action_names() const override { return {"walking2"}; }
   } meta;
-  const auto options = evaluator_options_for(meta, "totalcapture");
+  const auto options = evaluator_options_for(meta, DatasetType::kTotalCapture);
   EXPECT_EQ(options.root_joint, tc16_skeleton().root);
   EXPECT_EQ(options.joint_names, tc16_skeleton().joint_names);
   EXPECT_EQ(options.action_names, (std::vector<std::string>{"walking2"}));

@@ -22,7 +22,7 @@ using testing::tiny_model_config;
 
 std::shared_ptr<const MultiviewDataset> tiny_test_set(const std::string& camera_set) {
   DataConfig data;
-  data.type = "synthetic";
+  data.type = DatasetType::kSynthetic;
   data.crop_size_px = 64;
   data.num_views = 4;
   data.synthetic.test_samples = 6;
@@ -69,7 +69,7 @@ TEST(RunEvaluation, TinyModelOnSyntheticDataEndToEnd) {
   auto net = tiny_net();
   net->train();
   const auto seen = tiny_test_set("seen");
-  auto options = evaluator_options_for(*seen, "synthetic");
+  auto options = evaluator_options_for(*seen, DatasetType::kSynthetic);
   options.keep_predictions = true;
   PoseEvaluator evaluator(options);
 
@@ -128,7 +128,7 @@ TEST(RunEvaluation, MatchesCpu_CUDA) {
   std::vector<EvalSummary> summaries;
   for (const at::Device device : {at::Device(at::kCPU), at::Device(at::kCUDA, 0)}) {
     auto net = tiny_net();
-    auto options = evaluator_options_for(*seen, "synthetic");
+    auto options = evaluator_options_for(*seen, DatasetType::kSynthetic);
     options.keep_predictions = true;
     PoseEvaluator evaluator(options);
     run.device = device;

@@ -377,7 +377,7 @@ TEST(MakeModel, LoadsPretrainedEncoderWeights) {
 TEST(MakeModel, FromRunConfig) {
   RunConfig config;
   config.model = tiny_model_config("canonical");
-  config.data.joints = "h36m17";
+  config.data.joints = JointSet::kH36m17;
   config.data.num_views = 3;
   auto net = make_model(config);
   EXPECT_EQ(net->options().num_joints, 17);

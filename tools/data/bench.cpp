@@ -56,7 +56,7 @@ void add_data_bench_command(CLI::App& data) {
     std::printf(
         "data bench: %s %s: %lld samples of %d views at %dx%d px in %.3f s = %.1f samples/s "
         "(workers %d, prefetch %d, batch %d, %u hardware threads)\n",
-        config.data.type.c_str(),
+        to_string(config.data.type).c_str(),
         a->split.c_str(),
         static_cast<long long>(samples),
         dataset->num_views(),

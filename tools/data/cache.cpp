@@ -27,10 +27,10 @@ void add_data_cache_command(CLI::App& data) {
       spdlog::info(
           "data cache: {} {} ({} cameras): no cache (data.{}.crop_cache is empty or the split "
           "is augmented)",
-          s.config.data.type,
+          to_string(s.config.data.type),
           s.split,
           s.camera_set,
-          s.config.data.type);
+          to_string(s.config.data.type));
       return;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -38,7 +38,7 @@ void add_data_cache_command(CLI::App& data) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("data cache: %s %s (%s cameras): %lld new shards of %lld frames in %s (%.1f s)\n",
-                s.config.data.type.c_str(),
+                to_string(s.config.data.type).c_str(),
                 s.split.c_str(),
                 s.camera_set.c_str(),
                 static_cast<long long>(written),

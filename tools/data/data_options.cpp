@@ -52,9 +52,10 @@ namespace {
 
 void for_each_split(const SplitsArgs& a, const std::string& command, const SplitVisitor& visit) {
   const RunConfig config = load_config(a.config, a.overrides);
-  if (config.data.type != "h36m" && config.data.type != "totalcapture") {
-    throw UsageError(fmt::format(
-        "data {}: data.type must be h36m or totalcapture, got '{}'", command, config.data.type));
+  if (config.data.type != DatasetType::kH36m && config.data.type != DatasetType::kTotalCapture) {
+    throw UsageError(fmt::format("data {}: data.type must be h36m or totalcapture, got '{}'",
+                                 command,
+                                 to_string(config.data.type)));
   }
   for (const std::string split : {"train", "test"}) {
     if (a.split != "all" && a.split != split) continue;

@@ -26,7 +26,7 @@ void add_data_stats_command(CLI::App& data) {
   CLI::App* cmd = add_splits_command(data, "stats", kStatsHelp, a, [a](const SplitDataset& s) {
     const DatasetStats stats = compute_stats(s.dataset, a->check_frames);
     const std::string title =
-        fmt::format("{} {} ({} cameras)", s.config.data.type, s.split, s.camera_set);
+        fmt::format("{} {} ({} cameras)", to_string(s.config.data.type), s.split, s.camera_set);
     std::fputs(format_stats(stats, s.dataset, title).c_str(), stdout);
   });
   cmd->add_option("--check-frames", a->check_frames, "frames checked per split and camera set")

@@ -9,6 +9,24 @@
 
 namespace mvpose3d {
 
+// data.type: which dataset the samples come from (data/dataset_factory.h makes its reader).
+enum class DatasetType { kSynthetic, kH36m, kTotalCapture };
+template <>
+struct EnumNames<DatasetType> {
+  static constexpr EnumName<DatasetType> table[] = {{DatasetType::kSynthetic, "synthetic"},
+                                                    {DatasetType::kH36m, "h36m"},
+                                                    {DatasetType::kTotalCapture, "totalcapture"}};
+};
+
+// data.joints: the skeleton and its joint order. The names are those of geometry/skeleton.h's
+// skeletons: skeleton_by_name(to_string(joints)) gives the Skeleton (config sees no geometry).
+enum class JointSet { kH36m17, kTc16, kVicon21 };
+template <>
+struct EnumNames<JointSet> {
+  static constexpr EnumName<JointSet> table[] = {
+      {JointSet::kH36m17, "h36m17"}, {JointSet::kTc16, "tc16"}, {JointSet::kVicon21, "vicon21"}};
+};
+
 // data.synthetic.bvh.up_axis
 enum class UpAxis { kY, kZ };
 template <>
@@ -498,11 +516,11 @@ inline constexpr int kMinCropSizePx = 32;
 inline constexpr int kMaxCropSizePx = 512;
 
 struct DataConfig {
-  std::string type = "synthetic";
+  DatasetType type = DatasetType::kSynthetic;
   std::string root;
   int crop_size_px = 128;
   int num_views = 4;
-  std::string joints = "h36m17";
+  JointSet joints = JointSet::kH36m17;
   std::vector<std::string> train_subjects{"S1", "S5", "S6", "S7", "S8"};
   std::vector<std::string> test_subjects{"S9", "S11"};
   std::string rig = "h36m";
@@ -514,14 +532,14 @@ struct DataConfig {
 
   template <class Visitor>
   void visit(Visitor& v) {
-    v("type", type, "dataset", OneOf({"synthetic", "h36m", "totalcapture"}));
+    v("type", type, "dataset");
     v("root", root, "dataset directory, unused by synthetic data");
     v("crop_size_px",
       crop_size_px,
       "side of the square input crop, in pixels",
       InRange(kMinCropSizePx, kMaxCropSizePx));
     v("num_views", num_views, "camera views per sample", AtLeast(1));
-    v("joints", joints, "skeleton and joint order", OneOf({"h36m17", "tc16", "vicon21"}));
+    v("joints", joints, "skeleton and joint order");
     v("train_subjects", train_subjects, "subjects used for training");
     v("test_subjects", test_subjects, "subjects used for evaluation");
     v("rig", rig, "camera rig: a rig name or a rig YAML file");

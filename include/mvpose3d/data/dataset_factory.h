@@ -24,7 +24,7 @@
 namespace mvpose3d {
 
 // split: "train" or "test". camera_set applies to "test" only ("seen" for "train"). Throws Error
-// naming the key for an unknown data.type, split or camera set (listing the known ones).
+// naming the key for an unknown split or camera set (listing the known ones).
 std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
                                                      std::int64_t seed,
                                                      const std::string& split,

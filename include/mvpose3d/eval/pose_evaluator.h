@@ -10,6 +10,7 @@
 //   std::cout << summary.brief_report();
 #pragma once
 
+#include "mvpose3d/config/data_config.h"
 #include "mvpose3d/data/dataset.h"
 #include "mvpose3d/data/multiview_sample.h"
 #include "mvpose3d/eval/eval_summary.h"
@@ -30,14 +31,14 @@ struct EvaluatorOptions {
   std::vector<std::string> action_names;   // table order of the actions (others follow)
   std::vector<std::string> subject_names;  // table order of the subjects (others follow)
   bool keep_predictions = false;           // keep every prediction for EvalSummary::write
-  // data.type ("synthetic", "h36m", "totalcapture"): which paper layout the reports use; "" =
-  // guessed from the action names (paper_tables.h).
+  // to_string(data.type) ("synthetic", "h36m", "totalcapture"): which paper layout the reports
+  // use; "" = guessed from the action names (paper_tables.h).
   std::string dataset;
 };
 
-// The options for a dataset: root = skeleton().root, its joint, action and subject names.
-EvaluatorOptions evaluator_options_for(const MultiviewDataset& dataset,
-                                       const std::string& dataset_type = "");
+// The options for a dataset of data.type `type`: root = skeleton().root, its joint, action and
+// subject names.
+EvaluatorOptions evaluator_options_for(const MultiviewDataset& dataset, DatasetType type);
 
 class PoseEvaluator {
  public:

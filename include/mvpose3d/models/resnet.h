@@ -12,6 +12,8 @@
 // torchvision's.
 #pragma once
 
+#include "mvpose3d/config/model_config.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -55,6 +57,9 @@ struct ResNetOptions {
   // "resnet50", or e.g. "resnet(bottleneck,[1,1,1,1],width=16,stages=3)" when not torchvision's.
   std::string name() const;
 };
+
+// torchvision's ResNet of model.backbone (ResNet-18 … ResNet-152).
+ResNetOptions resnet_options(Backbone backbone);
 
 // Parses "resnet18" … "resnet152"; throws Error listing the known names.
 ResNetOptions resnet_options_from_name(const std::string& name);

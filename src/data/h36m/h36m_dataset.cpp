@@ -69,9 +69,9 @@ H36mDataset::H36mDataset(const DataConfig& data, std::int64_t seed, const std::s
   const H36mDataConfig& cfg = data.h36m;
   MVPOSE3D_CHECK(
       split == "train" || split == "test", "h36m: unknown split '{}' (known: train, test)", split);
-  MVPOSE3D_CHECK(data.joints == "h36m17",
+  MVPOSE3D_CHECK(data.joints == JointSet::kH36m17,
                  "data.joints is '{}', but the Human3.6M reader gives h36m17 joints",
-                 data.joints);
+                 to_string(data.joints));
   MVPOSE3D_CHECK(static_cast<std::size_t>(data.num_views) == cfg.cameras.size(),
                  "data.num_views is {} but data.h36m.cameras lists {} cameras",
                  data.num_views,

@@ -89,9 +89,9 @@ SyntheticSplit synthetic_test_split(const DataConfig& data, const std::string& c
 SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, SyntheticSplit split)
     : data_(data), seed_(static_cast<std::uint64_t>(seed)), split_(std::move(split)) {
   const SyntheticDataConfig& syn = data_.synthetic;
-  MVPOSE3D_CHECK(data_.joints == "h36m17",
+  MVPOSE3D_CHECK(data_.joints == JointSet::kH36m17,
                  "synthetic data: data.joints must be h36m17, got '{}'",
-                 data_.joints);
+                 to_string(data_.joints));
   MVPOSE3D_CHECK(data_.num_views >= 1, "synthetic data: data.num_views must be >= 1");
   MVPOSE3D_CHECK(data_.crop_size_px >= kMinCropSizePx && data_.crop_size_px <= kMaxCropSizePx,
                  "synthetic data: data.crop_size_px must be in [{}, {}], got {}",

@@ -68,9 +68,9 @@ TotalCaptureDataset::TotalCaptureDataset(const DataConfig& data,
                  camera_set,
                  split,
                  split == "test" ? ", unseen" : "");
-  MVPOSE3D_CHECK(data.joints == "tc16" || data.joints == "vicon21",
+  MVPOSE3D_CHECK(data.joints == JointSet::kTc16 || data.joints == JointSet::kVicon21,
                  "data.joints is '{}', but the Total Capture reader gives tc16 or vicon21 joints",
-                 data.joints);
+                 to_string(data.joints));
   MVPOSE3D_CHECK(cfg.root_box_mm.size() == 4,
                  "data.totalcapture.root_box_mm: expected 4 numbers, found {}",
                  cfg.root_box_mm.size());
@@ -249,7 +249,7 @@ std::vector<TemplateField> TotalCaptureDataset::sequence_fields(const Sequence& 
 }
 
 const Skeleton& TotalCaptureDataset::skeleton() const {
-  return skeleton_by_name(data_.joints);
+  return skeleton_by_name(to_string(data_.joints));  // JointSet names are skeleton names
 }
 
 std::vector<std::string> TotalCaptureDataset::view_names() const {

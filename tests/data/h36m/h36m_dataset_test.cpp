@@ -242,7 +242,7 @@ TEST(H36mDataset, BadConfigIsRefusedNamingTheKey) {
   d.num_views = 3;
   EXPECT_THAT(error_of(d), HasSubstr("data.num_views is 3 but data.h36m.cameras lists 4"));
   d = good;
-  d.joints = "tc16";
+  d.joints = JointSet::kTc16;
   EXPECT_THAT(error_of(d), HasSubstr("data.joints is 'tc16'"));
   d = good;
   d.h36m.labels = "nowhere.h5";

@@ -52,7 +52,7 @@ inline const char* kQiuImageFile =
 // S11, every frame of the test split.
 inline DataConfig h36m_fixture_config(const std::string& labels = "lt.h5") {
   DataConfig d;
-  d.type = "h36m";
+  d.type = DatasetType::kH36m;
   d.root = h36m_fixture().string();
   d.crop_size_px = 64;
   d.num_views = 4;

@@ -18,7 +18,7 @@ inline std::filesystem::path source_dir() {
 // A small, fast synthetic config: 4 H36M views at 64 px, every effect on.
 inline DataConfig small_synthetic_config() {
   DataConfig d;
-  d.type = "synthetic";
+  d.type = DatasetType::kSynthetic;
   d.crop_size_px = 64;
   d.num_views = 4;
   d.rig = (source_dir() / "configs/rigs/h36m.yaml").string();

@@ -75,11 +75,11 @@ at::Tensor load_npy(const fs::path& p) {
 
 DataConfig tc_config() {
   DataConfig d;
-  d.type = "totalcapture";
+  d.type = DatasetType::kTotalCapture;
   d.root = tc_fixture().string();
   d.crop_size_px = 64;
   d.num_views = 4;
-  d.joints = "tc16";
+  d.joints = JointSet::kTc16;
   d.train_subjects = {"S1", "S2", "S3"};
   d.test_subjects = {"S1", "S2", "S3", "S4", "S5"};
   d.totalcapture.train_sequences = {"rom1", "walking1", "freestyle1", "acting1"};
@@ -237,9 +237,9 @@ TEST(TotalCaptureDataset, NamesJointsAndFactory) {
     const int k = vicon.joint_index(tc16_skeleton().joint_names[static_cast<std::size_t>(j)]);
     EXPECT_LT((l.joints_world_mm[j] - truth[0][k]).abs().max().item<double>(), 1e-4);
   }
-  d.joints = "vicon21";
+  d.joints = JointSet::kVicon21;
   EXPECT_EQ(TotalCaptureDataset(d, 0, "test").labels(0).joints_world_mm.size(0), 21);
-  d.joints = "tc16";
+  d.joints = JointSet::kTc16;
   EXPECT_EQ(make_dataset(d, 0, "test", "unseen")->size(), test.size());
   EXPECT_EQ(make_dataset(d, 0, "test", "permuted")->num_views(), 4);
 }
@@ -288,7 +288,7 @@ TEST(TotalCaptureDataset, BadConfigAndMissingFiles) {
   EXPECT_THAT(error_of(d),
               HasSubstr("data.num_views is 8 but data.totalcapture.seen_cameras lists 4"));
   d = good;
-  d.joints = "h36m17";
+  d.joints = JointSet::kH36m17;
   EXPECT_THAT(error_of(d), HasSubstr("data.joints is 'h36m17'"));
   EXPECT_THAT(error_of(good, "train", "unseen"),
               HasSubstr("camera set 'unseen' is not known for split train"));
