@@ -77,19 +77,24 @@ def triangulate(
         or coincident), or the solution lies at infinity. Differentiable with respect to points2d,
         proj and weights (not twice); valid is not differentiable.
     """
-    return torch.ops.mvpose3d.triangulate(
-        points2d,
-        proj,
-        weights,
-        method=method,
-        normalize=normalize,
-        iterations=iterations,
-        shift=shift,
-        accumulate=accumulate,
-        tolerance=tolerance,
-        max_distance=max_distance,
-        strict=strict,
-    )
+    options = dict(method=method, normalize=normalize, iterations=iterations, shift=shift,
+                   accumulate=accumulate, tolerance=tolerance, max_distance=max_distance,
+                   strict=strict)
+    # The op's backward runs the kernels directly, so torch.compile cannot trace it with inputs that
+    # require grad: there it runs eagerly (a graph break; an error under fullgraph=True). Without
+    # grad (inference) it stays in the compiled graph.
+    if torch.compiler.is_compiling() and _needs_graph(points2d, proj, weights):
+        return _triangulate_eager(points2d, proj, weights, **options)
+    return torch.ops.mvpose3d.triangulate(points2d, proj, weights, **options)
+
+
+def _needs_graph(*tensors: Optional[torch.Tensor]) -> bool:
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+@torch.compiler.disable
+def _triangulate_eager(points2d, proj, weights, **options):
+    return torch.ops.mvpose3d.triangulate(points2d, proj, weights, **options)
 
 
 def normalize_rig(proj: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

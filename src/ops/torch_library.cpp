@@ -118,6 +118,15 @@ std::tuple<Tensor, Tensor> triangulate_autograd(const Tensor& points2d,
       (points2d.requires_grad() || proj.requires_grad() ||
        (weights.has_value() && weights->defined() && weights->requires_grad()));
   if (needs_graph) {
+    const auto is_traced = [](const Tensor& t) {
+      return t.defined() && t.key_set().has(c10::DispatchKey::Python);
+    };
+    TORCH_CHECK(
+        !is_traced(points2d) && !is_traced(proj) && !(weights && is_traced(*weights)),
+        "mvpose3d::triangulate: tracing it (torch.compile, export, fake tensors) with inputs "
+        "that require grad is not supported (its backward runs the kernels directly); "
+        "mvpose3d.triangulate() runs it eagerly there (a graph break), or call it under "
+        "torch.no_grad()");
     return triangulate_op(points2d,
                           proj,
                           weights,

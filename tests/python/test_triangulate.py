@@ -1,5 +1,8 @@
 """torch.ops.mvpose3d.triangulate from Python: values, gradients, degenerate inputs, dispatcher
 registration (opcheck) and torch.compile. CUDA tests are skipped without a GPU."""
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -127,6 +130,39 @@ def test_torch_compile_fullgraph_matches_eager():
 
     compiled = torch.compile(masked_points, fullgraph=True)
     torch.testing.assert_close(compiled(points2d, proj), masked_points(points2d, proj))
+
+
+def test_torch_compile_with_grad_runs_the_op_eagerly():
+    _, proj, points2d = random_scene(2, 5, 4, noise_px=1.0)
+
+    def loss(points2d, proj):
+        points3d, valid = mvpose3d.triangulate(points2d, proj)
+        return (points3d * valid[..., None]).square().sum()
+
+    eager_input = points2d.clone().requires_grad_()
+    loss(eager_input, proj).backward()
+    compiled_input = points2d.clone().requires_grad_()
+    compiled = torch.compile(loss, backend="aot_eager")  # a graph break at the op
+    torch.testing.assert_close(compiled(compiled_input, proj), loss(points2d, proj))
+    compiled(compiled_input, proj).backward()
+    torch.testing.assert_close(compiled_input.grad, eager_input.grad)
+
+
+def test_fullgraph_compile_with_grad_says_why_it_cannot():
+    _, proj, points2d = random_scene(1, 2, 3)
+
+    def op_directly(points2d, proj):
+        return torch.ops.mvpose3d.triangulate(points2d, proj)[0].sum()
+
+    with pytest.raises(Exception, match="require grad is not supported"):
+        torch.compile(op_directly, fullgraph=True, backend="eager")(points2d.requires_grad_(), proj)
+
+
+def test_import_refuses_another_torch_version():
+    code = "import torch; torch.__version__ = '0.0.1'; import mvpose3d"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "built against torch" in result.stderr
 
 
 @requires_cuda
