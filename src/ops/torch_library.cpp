@@ -12,6 +12,7 @@
 // kernel computes shapes only, for fake tensors (torch.compile, torch.library.opcheck).
 #include "mvpose3d/ops/triangulate.h"
 
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -39,17 +40,77 @@ auto rethrow_as_c10_error(Fn&& fn) -> decltype(fn()) {
   }
 }
 
-std::tuple<Tensor, Tensor> triangulate_op(const Tensor& points2d,                // [..., V, 2]
-                                          const Tensor& proj,                    // [..., V, 3, 4]
-                                          const c10::optional<Tensor>& weights,  // [..., V]
-                                          c10::string_view method,
-                                          bool normalize,
-                                          int64_t iterations,
-                                          double shift,
-                                          c10::string_view accumulate,
-                                          double tolerance,
-                                          double max_distance,
-                                          bool strict) {
+// Shapes only: points3d [..., 3] in the dtype of points2d, valid [...] bool, where [...] are the
+// leading dimensions of points2d (proj and weights broadcast into them).
+std::tuple<Tensor, Tensor> triangulate_shapes(const Tensor& points2d, const Tensor& proj) {
+  TORCH_CHECK(points2d.dim() >= 2 && points2d.size(-1) == 2,
+              "triangulate: points2d must be [..., V, 2], got ",
+              points2d.sizes());
+  TORCH_CHECK(proj.dim() >= 3 && proj.size(-2) == 3 && proj.size(-1) == 4,
+              "triangulate: proj must be [..., V, 3, 4], got ",
+              proj.sizes());
+  std::vector<int64_t> shape(points2d.sizes().begin(), points2d.sizes().end() - 2);
+  Tensor valid = at::empty(shape, points2d.options().dtype(at::kBool));
+  shape.push_back(3);
+  return std::make_tuple(at::empty(shape, points2d.options()), valid);
+}
+
+// Where a kernel sits in the dispatch (see the top of the file).
+enum class Route { kAutograd, kBelowAutograd, kMeta };
+
+// The kernels of the schema below: one parameter list, the route chosen at compile time.
+template <Route route>
+std::tuple<Tensor, Tensor> triangulate_kernel(const Tensor& points2d,  // [..., V, 2]
+                                              const Tensor& proj,      // [..., V, 3, 4]
+                                              const c10::optional<Tensor>& weights,  // [..., V]
+                                              c10::string_view method,
+                                              bool normalize,
+                                              int64_t iterations,
+                                              double shift,
+                                              c10::string_view accumulate,
+                                              double tolerance,
+                                              double max_distance,
+                                              bool strict) {
+  if constexpr (route == Route::kMeta) return triangulate_shapes(points2d, proj);
+  const Tensor w = weights.has_value() ? *weights : Tensor();
+  if constexpr (route == Route::kAutograd) {
+    // When no graph is recorded, redispatch below autograd, where fake tensors reach the Meta
+    // kernel and real ones the CPU/CUDA kernels. When one is, the differentiable triangulate()
+    // (its own torch::autograd::Function) runs the kernels directly, so it needs real tensors:
+    // fake tensors that require grad (torch.compile of a training step) are refused.
+    const bool needs_graph =
+        at::GradMode::is_enabled() &&
+        (points2d.requires_grad() || proj.requires_grad() || (w.defined() && w.requires_grad()));
+    if (!needs_graph) {
+      static const auto op = c10::Dispatcher::singleton()
+                                 .findSchemaOrThrow("mvpose3d::triangulate", "")
+                                 .typed<decltype(triangulate_kernel<Route::kAutograd>)>();
+      at::AutoDispatchBelowADInplaceOrView below_autograd;
+      return op.call(points2d,
+                     proj,
+                     weights,
+                     method,
+                     normalize,
+                     iterations,
+                     shift,
+                     accumulate,
+                     tolerance,
+                     max_distance,
+                     strict);
+    }
+    const auto is_traced = [](const Tensor& t) {
+      return t.defined() && t.key_set().has(c10::DispatchKey::Python);
+    };
+    TORCH_CHECK(
+        !is_traced(points2d) && !is_traced(proj) && !is_traced(w),
+        "mvpose3d::triangulate: tracing it (torch.compile, export, fake tensors) with inputs "
+        "that require grad is not supported (its backward runs the kernels directly); "
+        "mvpose3d.triangulate() runs it eagerly there (a graph break), or call it under "
+        "torch.no_grad()");
+  }
+  // Below autograd (CPU, CUDA): no graph is recorded, so the inner ATen calls skip autograd too.
+  std::optional<at::AutoDispatchBelowADInplaceOrView> below_autograd;
+  if constexpr (route == Route::kBelowAutograd) below_autograd.emplace();
   return rethrow_as_c10_error([&] {
     TriangulateOptions options;
     options.method = triangulation_method_from_string(std::string(method));
@@ -64,119 +125,9 @@ std::tuple<Tensor, Tensor> triangulate_op(const Tensor& points2d,               
     options.tolerance = tolerance;
     options.max_distance = max_distance;
     options.strict = strict;
-    Triangulation result =
-        triangulate(points2d, proj, weights.has_value() ? *weights : Tensor(), options);
+    Triangulation result = triangulate(points2d, proj, w, options);
     return std::make_tuple(result.points3d, result.valid);
   });
-}
-
-// Below autograd (CPU, CUDA): no graph is recorded, so the inner ATen calls skip autograd too.
-std::tuple<Tensor, Tensor> triangulate_below_autograd(const Tensor& points2d,
-                                                      const Tensor& proj,
-                                                      const c10::optional<Tensor>& weights,
-                                                      c10::string_view method,
-                                                      bool normalize,
-                                                      int64_t iterations,
-                                                      double shift,
-                                                      c10::string_view accumulate,
-                                                      double tolerance,
-                                                      double max_distance,
-                                                      bool strict) {
-  at::AutoDispatchBelowADInplaceOrView below_autograd;
-  return triangulate_op(points2d,
-                        proj,
-                        weights,
-                        method,
-                        normalize,
-                        iterations,
-                        shift,
-                        accumulate,
-                        tolerance,
-                        max_distance,
-                        strict);
-}
-
-// Shapes only: points3d [..., 3] in the dtype of points2d, valid [...] bool, where [...] are the
-// leading dimensions of points2d (proj and weights broadcast into them).
-// The Autograd kernel. When a graph is recorded, the differentiable triangulate() (its own
-// torch::autograd::Function) runs the kernels directly, so it needs real tensors: fake tensors that
-// require grad (torch.compile of a training step) are not supported. Otherwise it redispatches
-// below autograd, where fake tensors reach the Meta kernel and real ones the CPU/CUDA kernels.
-std::tuple<Tensor, Tensor> triangulate_autograd(const Tensor& points2d,
-                                                const Tensor& proj,
-                                                const c10::optional<Tensor>& weights,
-                                                c10::string_view method,
-                                                bool normalize,
-                                                int64_t iterations,
-                                                double shift,
-                                                c10::string_view accumulate,
-                                                double tolerance,
-                                                double max_distance,
-                                                bool strict) {
-  const bool needs_graph =
-      at::GradMode::is_enabled() &&
-      (points2d.requires_grad() || proj.requires_grad() ||
-       (weights.has_value() && weights->defined() && weights->requires_grad()));
-  if (needs_graph) {
-    const auto is_traced = [](const Tensor& t) {
-      return t.defined() && t.key_set().has(c10::DispatchKey::Python);
-    };
-    TORCH_CHECK(
-        !is_traced(points2d) && !is_traced(proj) && !(weights && is_traced(*weights)),
-        "mvpose3d::triangulate: tracing it (torch.compile, export, fake tensors) with inputs "
-        "that require grad is not supported (its backward runs the kernels directly); "
-        "mvpose3d.triangulate() runs it eagerly there (a graph break), or call it under "
-        "torch.no_grad()");
-    return triangulate_op(points2d,
-                          proj,
-                          weights,
-                          method,
-                          normalize,
-                          iterations,
-                          shift,
-                          accumulate,
-                          tolerance,
-                          max_distance,
-                          strict);
-  }
-  static const auto op = c10::Dispatcher::singleton()
-                             .findSchemaOrThrow("mvpose3d::triangulate", "")
-                             .typed<decltype(triangulate_op)>();
-  at::AutoDispatchBelowADInplaceOrView below_autograd;
-  return op.call(points2d,
-                 proj,
-                 weights,
-                 method,
-                 normalize,
-                 iterations,
-                 shift,
-                 accumulate,
-                 tolerance,
-                 max_distance,
-                 strict);
-}
-
-std::tuple<Tensor, Tensor> triangulate_meta(const Tensor& points2d,
-                                            const Tensor& proj,
-                                            const c10::optional<Tensor>& weights,
-                                            c10::string_view method,
-                                            bool normalize,
-                                            int64_t iterations,
-                                            double shift,
-                                            c10::string_view accumulate,
-                                            double tolerance,
-                                            double max_distance,
-                                            bool strict) {
-  TORCH_CHECK(points2d.dim() >= 2 && points2d.size(-1) == 2,
-              "triangulate: points2d must be [..., V, 2], got ",
-              points2d.sizes());
-  TORCH_CHECK(proj.dim() >= 3 && proj.size(-2) == 3 && proj.size(-1) == 4,
-              "triangulate: proj must be [..., V, 3, 4], got ",
-              proj.sizes());
-  std::vector<int64_t> shape(points2d.sizes().begin(), points2d.sizes().end() - 2);
-  Tensor valid = at::empty(shape, points2d.options().dtype(at::kBool));
-  shape.push_back(3);
-  return std::make_tuple(at::empty(shape, points2d.options()), valid);
 }
 
 std::tuple<Tensor, Tensor, Tensor> normalize_rig_op(const Tensor& proj) {  // [M, V, 3, 4]
@@ -200,19 +151,19 @@ TORCH_LIBRARY(mvpose3d, m) {
 }
 
 TORCH_LIBRARY_IMPL(mvpose3d, Autograd, m) {
-  m.impl("triangulate", &triangulate_autograd);
+  m.impl("triangulate", &triangulate_kernel<Route::kAutograd>);
 }
 
 TORCH_LIBRARY_IMPL(mvpose3d, CPU, m) {
-  m.impl("triangulate", &triangulate_below_autograd);
+  m.impl("triangulate", &triangulate_kernel<Route::kBelowAutograd>);
 }
 
 TORCH_LIBRARY_IMPL(mvpose3d, CUDA, m) {
-  m.impl("triangulate", &triangulate_below_autograd);
+  m.impl("triangulate", &triangulate_kernel<Route::kBelowAutograd>);
 }
 
 TORCH_LIBRARY_IMPL(mvpose3d, Meta, m) {
-  m.impl("triangulate", &triangulate_meta);
+  m.impl("triangulate", &triangulate_kernel<Route::kMeta>);
 }
 
 // Plain differentiable ATen ops: autograd, devices and fake tensors come from the ops it calls.
