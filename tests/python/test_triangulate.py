@@ -112,6 +112,10 @@ def test_opcheck():
     op = torch.ops.mvpose3d.triangulate.default
     torch.library.opcheck(op, (points2d, proj, weights))
     torch.library.opcheck(op, (points2d.float(), proj.float()), {"method": "svd"})
+    # With inputs that require grad, everything but tracing the backward (not supported, see
+    # test_fullgraph_compile_with_grad_says_why_it_cannot).
+    torch.library.opcheck(op, (points2d.requires_grad_(), proj.requires_grad_(), weights),
+                          test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))
 
 
 def test_normalize_rig():
