@@ -9,7 +9,8 @@
 #   3. a virtual environment .venv/ with the pinned torch below (created here)
 # Everything else comes from Debian's archive. Not Debian's libtorch-dev (LibTorch 1.13, CPU-only).
 # Environment knobs: MVPOSE3D_SKIP_APT=1, MVPOSE3D_DEPS_PREFIX=<unpacked .debs>/usr, BUILD_DIR, JOBS,
-# CMAKE_ARGS (extra arguments for the configure step).
+# CMAKE_ARGS (extra arguments for the configure step, and for the Python package's),
+# MVPOSE3D_SKIP_PYTHON_PACKAGE=1 (no Python package; scripts/test.sh then skips its pytest suite).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -80,3 +81,33 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 log "building in $BUILD_DIR with $JOBS jobs"
 cmake --build "$BUILD_DIR" -j "$JOBS"
 log "done: $BUILD_DIR/tools/mvpose3d"
+
+# --- 4. The Python package (torch.ops.mvpose3d; tests/python) -------------------------------------
+# Built against the torch found above (--no-build-isolation), incrementally in build/python/, and
+# skipped when the package imports and nothing it is built from has changed since the last install.
+# (PIP_BREAK_SYSTEM_PACKAGES: a system python3 that already has torch from pip takes these too.)
+if [[ "${MVPOSE3D_SKIP_PYTHON_PACKAGE:-0}" != "1" ]]; then
+  pip_install() { PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install -q "$@"; }
+  if ! "$PYTHON" -c 'import scikit_build_core, pytest' 2>/dev/null; then
+    log "installing scikit-build-core and pytest for $PYTHON"
+    pip_install "scikit-build-core>=0.10" pytest
+  fi
+  package_stamp="$BUILD_DIR/python-package.stamp"
+  package_hash="$( { "$PYTHON" -c 'import torch; print(torch.__version__)'; echo "${CMAKE_ARGS:-}";
+    find CMakeLists.txt pyproject.toml python src/ops include/mvpose3d/ops include/mvpose3d/core/error.h \
+      include/mvpose3d/config.h.in scripts/cmake -type f -not -name '*.pyc' -print0 |
+      sort -z | xargs -0 sha256sum; } | sha256sum)"
+  if [[ -f "$package_stamp" && "$(cat "$package_stamp")" == "$package_hash" ]] &&
+    (cd /tmp && "$PYTHON" -c 'import mvpose3d') 2>/dev/null; then
+    log "Python package mvpose3d up to date"
+  else
+    log "building the Python package mvpose3d (pip install --no-build-isolation .)"
+    launcher=""
+    if command -v ccache >/dev/null; then
+      launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache"
+    fi
+    CMAKE_BUILD_PARALLEL_LEVEL="$JOBS" CMAKE_ARGS="${CMAKE_ARGS:-} $launcher" \
+      pip_install --no-build-isolation .
+    echo "$package_hash" > "$package_stamp"
+  fi
+fi
