@@ -1,19 +1,19 @@
 // Degenerate inputs: finite outputs, valid = false, finite (zero) gradients; strict mode explains.
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/geometry/synthetic_scenes.h"
 #include "mvpose3d/ops/triangulate.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/autograd.h>
 
-#include "support/scenes.h"
 #include "support/tensor_matchers.h"
 
 namespace mvpose3d::ops {
 namespace {
 
-using mvpose3d::testing::look_at_projection;
-using mvpose3d::testing::project;
+using mvpose3d::scenes::look_at_projection;
+using mvpose3d::scenes::project;
 using mvpose3d::testing::TensorNear;
 
 at::Tensor ring(int views) {

@@ -1,6 +1,7 @@
 #include "mvpose3d/ops/triangulate.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/geometry/synthetic_scenes.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -9,14 +10,13 @@
 #include <torch/cuda.h>
 
 #include "support/gradcheck.h"
-#include "support/scenes.h"
 
 namespace mvpose3d::ops {
 namespace {
 
+using mvpose3d::scenes::project;
+using mvpose3d::scenes::random_rig;
 using mvpose3d::testing::gradcheck;
-using mvpose3d::testing::project;
-using mvpose3d::testing::random_rig;
 
 at::Generator seeded(uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
