@@ -12,6 +12,7 @@
 // kernel computes shapes only, for fake tensors (torch.compile, torch.library.opcheck).
 #include "mvpose3d/ops/triangulate.h"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -137,16 +138,38 @@ std::tuple<Tensor, Tensor, Tensor> normalize_rig_op(const Tensor& proj) {  // [M
   });
 }
 
+// A float default as the schema parser reads it (always with a '.' or an exponent).
+std::string float_literal(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.17g", value);
+  std::string literal = text;
+  if (literal.find_first_of(".en") == std::string::npos) literal += ".0";
+  return literal;
+}
+
+const char* bool_literal(bool value) {
+  return value ? "True" : "False";
+}
+
+// The schema of triangulate, its defaults taken from TriangulateOptions (one source: 0 and <= 0
+// select the method's own defaults there). Not exposed: sii_official and its generator (a random
+// start), which exist to reproduce the paper's code.
+std::string triangulate_schema() {
+  const TriangulateOptions d;
+  return "triangulate(Tensor points2d, Tensor proj, Tensor? weights=None, *, str method='" +
+         to_string(d.method) + "', bool normalize=" + bool_literal(d.normalize) +
+         ", int iterations=" + std::to_string(d.iterations) +
+         ", float shift=" + float_literal(d.shift) + ", str accumulate='" +
+         (d.accumulate == at::kDouble ? "float64" : "float32") +
+         "', float tolerance=" + float_literal(d.tolerance) +
+         ", float max_distance=" + float_literal(d.max_distance) +
+         ", bool strict=" + bool_literal(d.strict) + ") -> (Tensor, Tensor)";
+}
+
 }  // namespace
 
 TORCH_LIBRARY(mvpose3d, m) {
-  // The defaults are TriangulateOptions' (0 and <= 0 select the method's own defaults). Not
-  // exposed: sii_official and its generator (a random start), which exist to reproduce the paper's
-  // code.
-  m.def(
-      "triangulate(Tensor points2d, Tensor proj, Tensor? weights=None, *, str method='fused', "
-      "bool normalize=True, int iterations=0, float shift=0.0, str accumulate='float64', "
-      "float tolerance=0.0, float max_distance=10000000.0, bool strict=False) -> (Tensor, Tensor)");
+  m.def(torch::schema(triangulate_schema().c_str()));
   m.def("normalize_rig(Tensor proj) -> (Tensor, Tensor, Tensor)");
 }
 
