@@ -435,6 +435,67 @@ void add_counts_and_warnings(RigCheck& out,
   }
 }
 
+// For a camera whose detections disagree with the points, the usual calibration mistakes tried
+// one by one: its translation in another unit (x1000 ... x0.001) or its pose given
+// camera-to-world. A variant that brings its median residual under the threshold (and to a
+// quarter of what it is) is named in a warning.
+void diagnose_cameras(RigCheck& out,
+                      const Rig& rig,
+                      const Observations& obs,
+                      const Solved& solved,
+                      const RigCheckOptions& options) {
+  const at::Tensor points =
+      at::where(solved.ok.unsqueeze(1), solved.points3d, at::zeros_like(solved.points3d));
+  for (size_t v = 0; v < out.cameras.size(); ++v) {
+    CameraCheck& c = out.cameras[v];
+    if (c.detections == 0 || (c.rejected_rate <= options.often_rejected_rate &&
+                              !(c.median_all_px > options.max_reproj_px))) {
+      continue;
+    }
+    const Camera& cam = rig.camera(v);
+    const auto i = static_cast<int64_t>(v);
+    const at::Tensor detected = (obs.weights.select(1, i) > 0) & solved.ok;  // [N]
+    if (detected.sum().item<int64_t>() == 0) continue;
+    const at::Tensor seen = points.index({detected});                                  // [M, 3]
+    const at::Tensor pixels = obs.points.select(1, i).index({detected}).unsqueeze(1);  // [M, 1, 2]
+    auto median_residual = [&](const Eigen::Matrix3d& r, const Eigen::Vector3d& t) {
+      Eigen::Matrix<double, 3, 4> rt;
+      rt << r, t;
+      const Eigen::Matrix<double, 3, 4, Eigen::RowMajor> p = cam.calibration_matrix() * rt;
+      const at::Tensor proj =
+          at::from_blob(const_cast<double*>(p.data()), {1, 3, 4}, at::kDouble).clone();
+      const at::Tensor res = residuals_px(seen, pixels, proj).squeeze(1);
+      return quantile(to_vector(res.index({at::isfinite(res)})), 0.5);
+    };
+    const double now = median_residual(cam.rotation(), cam.translation());
+    std::string best;
+    double best_px = std::min(options.max_reproj_px, 0.25 * (std::isfinite(now) ? now : INFINITY));
+    for (const double scale : {1000.0, 100.0, 10.0, 0.1, 0.01, 0.001}) {
+      const double px = median_residual(cam.rotation(), scale * cam.translation());
+      if (px < best_px) {
+        best_px = px;
+        best = fmt::format(
+            "with its translation x{:g} its median error would be {:.1f} px: given in "
+            "other units than the rig?",
+            scale,
+            px);
+      }
+    }
+    const Eigen::Matrix3d r_inv = cam.rotation().transpose();
+    const double px = median_residual(r_inv, -r_inv * cam.translation());
+    if (px < best_px) {
+      best = fmt::format(
+          "with its pose inverted its median error would be {:.1f} px: camera-to-world "
+          "given where world-to-camera is expected?",
+          px);
+    }
+    if (!best.empty()) {
+      c.warnings.push_back(best);
+      out.warnings.push_back(c.name + ": " + best);
+    }
+  }
+}
+
 at::Tensor rig_projections(const Rig& rig) {
   return cameras_to_tensors(rig).proj_from_world.to(at::kDouble);  // [V, 3, 4]
 }
@@ -450,6 +511,7 @@ RigCheck check_rig_with_keypoints(const Rig& rig,
   RigCheck out =
       analyse(rig, solved.points3d.reshape({obs.frames, obs.joints, 3}), &solved, proj, options);
   add_counts_and_warnings(out, obs.weights, options);
+  diagnose_cameras(out, rig, obs, solved, options);
   return out;
 }
 
@@ -478,6 +540,7 @@ RigCheck check_rig_with_points(const Rig& rig,
   const Solved solved = classify_given(obs, points.reshape({-1, 3}), proj, options);
   RigCheck out = analyse(rig, points, &solved, proj, options);
   add_counts_and_warnings(out, obs.weights, options);
+  diagnose_cameras(out, rig, obs, solved, options);
   return out;
 }
 
