@@ -8,6 +8,9 @@
 //       Samples per second through MultiviewLoader (worker threads + prefetch), after a warm-up.
 //   data rig (--ring N | --random N) [--seed S] --out FILE
 //       Writes a generated camera rig (configs/rigs/*.yaml format).
+//   data motion --frames N [--fps F] [--layout h36m17|body25] --out FILE.npy
+//       Writes the synthetic motion's joints [F, J, 3] (world mm, z up) for tools outside the
+//       dataset.
 //   data stats --config FILE [--set K=V ...] [--split train|test|all] [--check-frames N]
 //       Human3.6M / Total Capture: frames per split, subject, action and camera, and whether the
 //       labels, cameras and joint order agree (projected 3D joints against the 2D labels and the
@@ -31,6 +34,7 @@ void add_data_command(CLI::App& app) {
   add_data_stats_command(*data);
   add_data_cache_command(*data);
   add_data_rig_command(*data);
+  add_data_motion_command(*data);
 }
 
 }  // namespace mvpose3d::tools

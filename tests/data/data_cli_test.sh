@@ -9,6 +9,14 @@ bin=$1
 expect 0 "$bin" data rig --ring 6 --out "$dir/ring6.yaml"
 has "$dir/ring6.yaml" 'name: "cam6"'
 
+# `data motion`: the joints [F, J, 3] and, with a rig, each camera's view [F, V, J, 3].
+expect 0 "$bin" data motion --frames 4 --layout body25 --out "$dir/motion.npy" \
+  --rig "$dir/ring6.yaml" --keypoints-out "$dir/motion_kp.npy"
+has "$dir/motion.npy" "'shape': (4, 25, 3)"
+has "$dir/motion_kp.npy" "'shape': (4, 6, 25, 3)"
+expect 0 "$bin" data motion --frames 3 --layout h36m17 --out "$dir/motion17.npy"
+has "$dir/motion17.npy" "'shape': (3, 17, 3)"
+
 expect 0 "$bin" data preview --set data.crop_size_px=64 --set "data.rig=$dir/ring6.yaml" \
   --set data.num_views=6 --samples 2 --tile 64 --out "$dir/p.png"
 [ -s "$dir/p.png" ] || fail "no PNG written"

@@ -11,5 +11,6 @@ void add_data_bench_command(CLI::App& data);    // bench.cpp
 void add_data_stats_command(CLI::App& data);    // stats.cpp
 void add_data_cache_command(CLI::App& data);    // cache.cpp
 void add_data_rig_command(CLI::App& data);      // rig.cpp
+void add_data_motion_command(CLI::App& data);   // motion.cpp
 
 }  // namespace mvpose3d::tools
