@@ -22,6 +22,7 @@
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/rig.h"
 #include "mvpose3d/mocap/keypoint_import.h"
+#include "mvpose3d/mocap/keypoint_layouts.h"
 #include "mvpose3d/mocap/track_export.h"
 #include "mvpose3d/mocap/track_filters.h"
 #include "mvpose3d/mocap/triangulate_keypoints.h"
@@ -266,8 +267,9 @@ void add_triangulate_command(CLI::App& app) {
              "--cameras", args->cameras, "rig YAML; points are undistorted with its models")
           ->check(CLI::ExistingFile);
   proj->excludes(cams);
-  cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")
-      ->check(CLI::ExistingFile);
+  auto* weights =
+      cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")
+          ->check(CLI::ExistingFile);
   cmd->add_option("--method", args->method, "fused | svd | sii")
       ->capture_default_str()
       ->check(CLI::IsMember({"fused", "svd", "sii"}));
@@ -276,7 +278,7 @@ void add_triangulate_command(CLI::App& app) {
                   "output file: with --points2d [N, 3] float64 world points (.npy); with "
                   "--keypoints the tracks, format by extension or --format")
       ->required();
-  cmd->add_option("--mask-out", args->mask_out, "[N] uint8 validity mask (.npy)");
+  auto* mask_out = cmd->add_option("--mask-out", args->mask_out, "[N] uint8 validity mask (.npy)");
   cmd->add_flag("--no-normalize", args->no_normalize, "solve the raw (unconditioned) system");
   cmd->add_flag("--strict", args->strict, "fail on the first invalid point instead of masking it");
   cmd->add_option("--threads", args->threads, "intra-op threads (0 = library default)");
@@ -285,7 +287,9 @@ void add_triangulate_command(CLI::App& app) {
                                     "keypoint file (npy) or directory with one source per camera")
                         ->check(CLI::ExistingPath)
                         ->excludes(points2d)
-                        ->excludes(proj);
+                        ->excludes(proj)
+                        ->excludes(weights)
+                        ->excludes(mask_out);
   cmd->add_option(
          "--keypoints-format", args->keypoints_format, "openpose | coco | dlc-csv | dlc-h5 | npy")
       ->check(CLI::IsMember(enum_names<mocap::KeypointFormat>()));
@@ -296,10 +300,11 @@ void add_triangulate_command(CLI::App& app) {
   cmd->add_option(
          "--person", args->person, "which person of a frame: an index or 'best' (highest score)")
       ->capture_default_str();
-  cmd->add_option(
-      "--layout",
-      args->layout,
-      "joint names: body25 | body25b | coco18 | coco17 | halpe26 (default: by joint count)");
+  cmd->add_option("--layout",
+                  args->layout,
+                  fmt::format("joint names: {} (default: by joint count)",
+                              fmt::join(mocap::layout_names(), " | ")))
+      ->check(CLI::IsMember(mocap::layout_names()));
   cmd->add_option(
          "--min-confidence", args->min_confidence, "detections below this confidence are dropped")
       ->capture_default_str();
@@ -335,7 +340,7 @@ void add_triangulate_command(CLI::App& app) {
       ->check(CLI::IsMember(enum_names<mocap::TrackFormat>()));
   cmd->add_option("--units", args->units, "length unit of the output: mm | cm | m")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mm", "cm", "m"}));
+      ->check(CLI::IsMember(mocap::length_unit_names()));
   cmd->callback([args, proj, cams, points2d, keypoints] {
     if (points2d->count() + keypoints->count() != 1)
       throw UsageError("triangulate: give exactly one of --points2d and --keypoints");

@@ -3,6 +3,7 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,7 +69,7 @@ void run_python_helper(const std::string& script,
   if (std::system(command.c_str()) != 0) {
     fs::remove_all(dir);
     std::string pip_names = module;
-    for (char& c : pip_names) c = c == ',' ? ' ' : c;
+    pip_names.erase(std::remove(pip_names.begin(), pip_names.end(), ','), pip_names.end());
     throw Error(fmt::format(
         "{}: the Python '{}' cannot import {} (pip install {}; set MVPOSE3D_PYTHON to another "
         "Python)",

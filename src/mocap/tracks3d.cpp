@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace mvpose3d::mocap {
 
@@ -31,11 +32,31 @@ void Tracks3d::rescale(double factor, const std::string& new_unit) {
   unit = new_unit;
 }
 
+namespace {
+
+struct LengthUnit {
+  const char* name;
+  double per_millimetre;
+};
+constexpr LengthUnit kLengthUnits[] = {{"mm", 1.0}, {"cm", 0.1}, {"m", 0.001}};
+
+}  // namespace
+
+const std::vector<std::string>& length_unit_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const LengthUnit& unit : kLengthUnits) out.emplace_back(unit.name);
+    return out;
+  }();
+  return names;
+}
+
 double millimetres_to(const std::string& unit, const std::string& flag) {
-  if (unit == "mm") return 1.0;
-  if (unit == "cm") return 0.1;
-  if (unit == "m") return 0.001;
-  throw UsageError(fmt::format("{} '{}': expected mm, cm or m", flag, unit));
+  for (const LengthUnit& u : kLengthUnits) {
+    if (unit == u.name) return u.per_millimetre;
+  }
+  throw UsageError(
+      fmt::format("{} '{}': expected one of {}", flag, unit, fmt::join(length_unit_names(), ", ")));
 }
 
 }  // namespace mvpose3d::mocap

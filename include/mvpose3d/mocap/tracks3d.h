@@ -35,7 +35,11 @@ struct Tracks3d {
   void rescale(double factor, const std::string& new_unit);
 };
 
-// The factor from millimetres to `unit` (mm, cm or m); throws UsageError naming `flag` otherwise.
+// The length units of the output: mm, cm, m.
+const std::vector<std::string>& length_unit_names();
+
+// The factor from millimetres to `unit` (one of length_unit_names()); throws UsageError naming
+// `flag` otherwise.
 double millimetres_to(const std::string& unit, const std::string& flag);
 
 }  // namespace mvpose3d::mocap

@@ -4,8 +4,9 @@
 // The search only runs where it is needed: every point is solved once with all its views; a point
 // is flagged when one of its used views reprojects farther than `max_reproj_px` from its detection.
 // For flagged points the subsets of their views are solved in rounds of decreasing size, each round
-// ONE ops::triangulate call over all candidate subsets of all flagged points (a subset is a weight
-// mask, so the kernel's batch does the work, not a per-point loop):
+// one batch of all candidate subsets of all flagged points (a subset is a weight mask, so the
+// kernel's batch does the work, not a per-point loop; ops::triangulate is called per 262,144
+// candidates to bound memory):
 //   - up to `max_exhaustive_views` available views: every subset of the round's size (exhaustive);
 //   - above: greedy, the current subset less each one of its views, keeping the candidate with the
 //     lowest mean error for the next round (a heuristic: it may drop a good view early and then
