@@ -5,6 +5,7 @@
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/npy.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -20,15 +21,6 @@ namespace {
 // A number, or an empty cell for NaN (as pandas writes it).
 std::string cell(double value) {
   return std::isnan(value) ? std::string() : fmt::format("{}", value);
-}
-
-void write_npy_points(const Tracks3d& t, const fs::path& path) {
-  NpyArray a;
-  a.dtype = "f8";
-  a.shape = {t.frames, t.joints(), 3};
-  a.data.resize(t.points.size() * sizeof(double));
-  std::memcpy(a.data.data(), t.points.data(), a.data.size());
-  write_npy(path, a);
 }
 
 }  // namespace
@@ -80,6 +72,15 @@ std::string tracks_to_csv(const Tracks3d& t) {
   return out;
 }
 
+void write_tracks_npy(const Tracks3d& t, const fs::path& path) {
+  NpyArray a;
+  a.dtype = "f8";
+  a.shape = {t.frames, t.joints(), 3};
+  a.data.resize(t.points.size() * sizeof(double));
+  std::memcpy(a.data.data(), t.points.data(), a.data.size());
+  write_npy(path, a);
+}
+
 void write_tracks(const Tracks3d& tracks, const fs::path& path, TrackFormat format) {
   switch (format) {
     case TrackFormat::kCsv:
@@ -95,7 +96,7 @@ void write_tracks(const Tracks3d& tracks, const fs::path& path, TrackFormat form
       write_tracks_c3d(tracks, path);
       return;
     case TrackFormat::kNpy:
-      write_npy_points(tracks, path);
+      write_tracks_npy(tracks, path);
       return;
   }
 }

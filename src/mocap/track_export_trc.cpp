@@ -1,11 +1,9 @@
 // OpenSim's TRC marker file (layout in track_export.h) and the C3D file through ezc3d.
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
-#include "mvpose3d/core/npy.h"
 #include "mvpose3d/mocap/python_helper.h"
 #include "mvpose3d/mocap/track_export.h"
 
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -84,12 +82,7 @@ void write_tracks_c3d(const Tracks3d& t, const fs::path& path) {
   require_rate(t, "c3d");
   const fs::path dir = fs::temp_directory_path() / fmt::format("mvpose3d-c3d-{}", ::getpid());
   fs::create_directories(dir);
-  NpyArray points;
-  points.dtype = "f8";
-  points.shape = {t.frames, t.joints(), 3};
-  points.data.resize(t.points.size() * sizeof(double));
-  std::memcpy(points.data.data(), t.points.data(), points.data.size());
-  write_npy(dir / "points.npy", points);
+  write_tracks_npy(t, dir / "points.npy");
   const nlohmann::json meta = {{"fps", t.fps}, {"labels", t.joint_names}, {"unit", t.unit}};
   write_file_atomic(dir / "meta.json", meta.dump());
   // ezc3d writes in place: write beside the target and rename, as every other export.

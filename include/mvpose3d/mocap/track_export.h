@@ -49,5 +49,7 @@ std::string tracks_to_csv(const Tracks3d& tracks);
 std::string tracks_to_json(const Tracks3d& tracks);
 std::string tracks_to_trc(const Tracks3d& tracks, const std::string& file_name);
 void write_tracks_c3d(const Tracks3d& tracks, const std::filesystem::path& path);
+// The points as [F, J, 3] float64 .npy, NaN where invalid (the npy export; the C3D helper's input).
+void write_tracks_npy(const Tracks3d& tracks, const std::filesystem::path& path);
 
 }  // namespace mvpose3d::mocap
