@@ -25,7 +25,7 @@ log() { printf '[setup] %s\n' "$*"; }
 # --- 1. Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-venv
   libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
-  nlohmann-json3-dev)
+  nlohmann-json3-dev libcsv-dev)
 if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
@@ -92,6 +92,12 @@ if [[ "${MVPOSE3D_SKIP_PYTHON_PACKAGE:-0}" != "1" ]]; then
   if ! "$PYTHON" -c 'import scikit_build_core, pytest' 2>/dev/null; then
     log "installing scikit-build-core and pytest for $PYTHON"
     pip_install "scikit-build-core>=0.10" pytest
+  fi
+  # The C3D export (ezc3d), DeepLabCut's H5 keypoints (pandas + PyTables), and the tests that
+  # compare the Butterworth filter with scipy's filtfilt.
+  if ! "$PYTHON" -c 'import ezc3d, pandas, tables, scipy' 2>/dev/null; then
+    log "installing ezc3d, pandas, tables and scipy for $PYTHON"
+    pip_install ezc3d pandas tables scipy
   fi
   package_stamp="$BUILD_DIR/python-package.stamp"
   package_hash="$( { "$PYTHON" -c 'import torch; print(torch.__version__)'; echo "${CMAKE_ARGS:-}";

@@ -1,5 +1,15 @@
 // `mvpose3d triangulate`: lifts 2D detections from any detector to 3D with the DLT layer.
 //
+// Two inputs, exactly one of them:
+//
+// 1. Keypoint files of a calibrated rig (the mocap layer: importers, outlier rejection, filters,
+//    exports; formats and matching rules in mocap/keypoint_import.h and mocap/track_export.h):
+//   --cameras RIG --keypoints PATH --keypoints-format openpose|coco|dlc-csv|dlc-h5|npy
+//   [--camera-names a,b,c] [--person INDEX|best] [--layout NAME] [--min-confidence C]
+//   [--min-views N] [--max-reproj-px P] [--filter butterworth --cutoff-hz HZ --fps FPS]
+//   [--interpolate-gaps N] --out FILE [--format csv|json|trc|c3d|npy] [--units mm|cm|m]
+//
+// 2. Arrays of points:
 //   --points2d FILE  [N, V, 2] pixels (.npy float32/float64, C order)
 //   --proj FILE      [V, 3, 4] shared or [N, V, 3, 4] per point     } exactly one
 //   --cameras RIG    rig YAML (configs/rigs/*.yaml); points are undistorted with each camera's
@@ -11,10 +21,18 @@
 #include "mvpose3d/core/tensor_npy.h"
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/rig.h"
+#include "mvpose3d/mocap/keypoint_import.h"
+#include "mvpose3d/mocap/keypoint_layouts.h"
+#include "mvpose3d/mocap/track_export.h"
+#include "mvpose3d/mocap/track_filters.h"
+#include "mvpose3d/mocap/triangulate_keypoints.h"
 #include "mvpose3d/ops/triangulate.h"
 
+#include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -32,7 +50,119 @@ struct TriangulateArgs {
   bool no_normalize = false;
   bool strict = false;
   int threads = 0;
+  // The keypoint-file input.
+  std::string keypoints, keypoints_format, camera_names, person = "0", layout;
+  double min_confidence = 0.0;
+  int min_views = 2;
+  double max_reproj_px = 0.0;
+  int max_exhaustive_views = 8;
+  std::string filter = "none";
+  double cutoff_hz = 0.0, fps = 0.0;
+  int filter_order = 4;
+  int interpolate_gaps = 0;
+  std::string format, units = "mm";
 };
+
+// The rig of --cameras: the one place the command reads it.
+Rig load_cameras(const TriangulateArgs& a) {
+  return load_rig(a.cameras);
+}
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  for (std::string name; std::getline(in, name, ',');) {
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
+ops::TriangulateOptions solve_options(const TriangulateArgs& a) {
+  ops::TriangulateOptions options;
+  options.method = ops::triangulation_method_from_string(a.method);
+  options.normalize = !a.no_normalize;
+  return options;
+}
+
+void run_keypoints(const TriangulateArgs& a) {
+  using Clock = std::chrono::steady_clock;
+  if (a.threads > 0) at::set_num_threads(a.threads);
+  if (a.cameras.empty()) throw UsageError("--keypoints needs --cameras RIG");
+  if (a.keypoints_format.empty()) {
+    throw UsageError(fmt::format("--keypoints needs --keypoints-format ({})",
+                                 fmt::join(enum_names<mocap::KeypointFormat>(), ", ")));
+  }
+  const mocap::TrackFormat format = mocap::track_format_for(a.out, a.format);
+  const double scale = mocap::millimetres_to(a.units, "--units");
+  if ((format == mocap::TrackFormat::kTrc || format == mocap::TrackFormat::kC3d) && a.fps <= 0) {
+    throw UsageError(
+        fmt::format("--format {}: the file needs a frame rate: give --fps", to_string(format)));
+  }
+  if (a.filter != "none" && (a.cutoff_hz <= 0 || a.fps <= 0)) {
+    throw UsageError("--filter butterworth needs --cutoff-hz and --fps");
+  }
+  const Rig rig = load_cameras(a);
+  mocap::KeypointImportOptions import;
+  import.format = parse_enum<mocap::KeypointFormat>(a.keypoints_format, "--keypoints-format");
+  import.camera_names = split_names(a.camera_names);
+  import.person = mocap::parse_person_choice(a.person, "--person");
+  import.layout = a.layout;
+  const auto start = Clock::now();
+  const mocap::Keypoints2d keypoints =
+      mocap::import_keypoints(a.keypoints, rig.camera_names(), import);
+  const auto imported = Clock::now();
+  spdlog::info("read {} frames x {} views x {} joints from {}",
+               keypoints.frames,
+               keypoints.views(),
+               keypoints.joints(),
+               a.keypoints);
+
+  ops::RobustTriangulateOptions robust;
+  robust.solve = solve_options(a);
+  robust.min_confidence = a.min_confidence;
+  robust.min_views = a.min_views;
+  robust.max_reproj_px = a.max_reproj_px;
+  robust.max_exhaustive_views = a.max_exhaustive_views;
+  mocap::KeypointTriangulation result = mocap::triangulate_keypoints(rig, keypoints, robust);
+  const auto solved = Clock::now();
+  mocap::Tracks3d& tracks = result.tracks;
+  tracks.fps = a.fps;
+  int64_t valid = 0;
+  for (uint8_t v : tracks.valid) valid += v;
+  const std::string rejection =
+      a.max_reproj_px > 0 ? fmt::format("{} flagged above {} px, {} without an agreeing subset",
+                                        result.flagged,
+                                        a.max_reproj_px,
+                                        result.unresolved)
+                          : std::string("outlier rejection off");
+  spdlog::info("triangulated {} joint-frames: {} valid; {} solves ({}) in {:.3f} s",
+               tracks.valid.size(),
+               valid,
+               result.solves,
+               rejection,
+               std::chrono::duration<double>(solved - imported).count());
+  if (a.interpolate_gaps > 0) {
+    spdlog::info("interpolated {} joint-frames (gaps of at most {} frames, linear)",
+                 mocap::interpolate_gaps(tracks, a.interpolate_gaps),
+                 a.interpolate_gaps);
+  }
+  if (a.filter == "butterworth") {
+    const mocap::IirFilter filter = mocap::butterworth_lowpass(a.filter_order, a.cutoff_hz, a.fps);
+    spdlog::info(
+        "filtered {} runs of valid frames (Butterworth order {}, {} Hz at {} fps, zero phase)",
+        mocap::filter_tracks(tracks, filter),
+        a.filter_order,
+        a.cutoff_hz,
+        a.fps);
+  }
+  tracks.rescale(scale, a.units);
+  mocap::write_tracks(tracks, a.out, format);
+  spdlog::info("wrote {} ({}, {}) in {:.3f} s in all",
+               a.out,
+               to_string(format),
+               a.units,
+               std::chrono::duration<double>(Clock::now() - start).count());
+}
 
 at::Tensor load_floating(const std::string& path, const std::string& flag) {
   at::Tensor t;
@@ -74,7 +204,7 @@ void run(const TriangulateArgs& a) {
                       shape_of(proj)));
     }
   } else {
-    const Rig rig = load_rig(a.cameras);
+    const Rig rig = load_cameras(a);
     if (static_cast<int64_t>(rig.size()) != views) {
       throw UsageError(
           fmt::format("--cameras {}: the rig has {} cameras but --points2d has V = {} views",
@@ -103,9 +233,7 @@ void run(const TriangulateArgs& a) {
           "--weights {}: expected shape [{}, {}], got {}", a.weights, n, views, shape_of(weights)));
     }
   }
-  ops::TriangulateOptions options;
-  options.method = ops::triangulation_method_from_string(a.method);
-  options.normalize = !a.no_normalize;
+  ops::TriangulateOptions options = solve_options(a);
   options.strict = a.strict;
   const auto result = ops::triangulate(points, proj, weights, options);
   save_npy_tensor(a.out, result.points3d.to(at::kDouble));
@@ -125,8 +253,12 @@ void run(const TriangulateArgs& a) {
 void add_triangulate_command(CLI::App& app) {
   auto args = std::make_shared<TriangulateArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "triangulate", "Triangulate 2D points [N, V, 2] from V calibrated views to 3D");
-  add_input_file_option(cmd, "--points2d", args->points2d, "[N, V, 2] pixel coordinates (.npy)");
+      "triangulate",
+      "Triangulate 2D keypoints of V calibrated cameras (files of OpenPose, MMPose, DeepLabCut, "
+      "...) or 2D points [N, V, 2] to 3D");
+  auto* points2d =
+      cmd->add_option("--points2d", args->points2d, "[N, V, 2] pixel coordinates (.npy)")
+          ->check(CLI::ExistingFile);
   auto* proj =
       cmd->add_option("--proj", args->proj, "[V, 3, 4] or [N, V, 3, 4] projection matrices (.npy)")
           ->check(CLI::ExistingFile);
@@ -135,17 +267,87 @@ void add_triangulate_command(CLI::App& app) {
              "--cameras", args->cameras, "rig YAML; points are undistorted with its models")
           ->check(CLI::ExistingFile);
   proj->excludes(cams);
-  cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")
-      ->check(CLI::ExistingFile);
+  auto* weights =
+      cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")
+          ->check(CLI::ExistingFile);
   cmd->add_option("--method", args->method, "fused | svd | sii")
       ->capture_default_str()
       ->check(CLI::IsMember({"fused", "svd", "sii"}));
-  cmd->add_option("--out", args->out, "[N, 3] float64 world points (.npy)")->required();
-  cmd->add_option("--mask-out", args->mask_out, "[N] uint8 validity mask (.npy)");
+  cmd->add_option("--out",
+                  args->out,
+                  "output file: with --points2d [N, 3] float64 world points (.npy); with "
+                  "--keypoints the tracks, format by extension or --format")
+      ->required();
+  auto* mask_out = cmd->add_option("--mask-out", args->mask_out, "[N] uint8 validity mask (.npy)");
   cmd->add_flag("--no-normalize", args->no_normalize, "solve the raw (unconditioned) system");
   cmd->add_flag("--strict", args->strict, "fail on the first invalid point instead of masking it");
   cmd->add_option("--threads", args->threads, "intra-op threads (0 = library default)");
-  cmd->callback([args, proj, cams] {
+  auto* keypoints = cmd->add_option("--keypoints",
+                                    args->keypoints,
+                                    "keypoint file (npy) or directory with one source per camera")
+                        ->check(CLI::ExistingPath)
+                        ->excludes(points2d)
+                        ->excludes(proj)
+                        ->excludes(weights)
+                        ->excludes(mask_out);
+  cmd->add_option(
+         "--keypoints-format", args->keypoints_format, "openpose | coco | dlc-csv | dlc-h5 | npy")
+      ->check(CLI::IsMember(enum_names<mocap::KeypointFormat>()));
+  cmd->add_option("--camera-names",
+                  args->camera_names,
+                  "a,b,c: the rig camera of each source (directory entries sorted by name, or the "
+                  "views of an npy)");
+  cmd->add_option(
+         "--person", args->person, "which person of a frame: an index or 'best' (highest score)")
+      ->capture_default_str();
+  cmd->add_option("--layout",
+                  args->layout,
+                  fmt::format("joint names: {} (default: by joint count)",
+                              fmt::join(mocap::layout_names(), " | ")))
+      ->check(CLI::IsMember(mocap::layout_names()));
+  cmd->add_option(
+         "--min-confidence", args->min_confidence, "detections below this confidence are dropped")
+      ->capture_default_str();
+  cmd->add_option("--min-views", args->min_views, "fewer views: the joint is invalid")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 64));
+  cmd->add_option("--max-reproj-px",
+                  args->max_reproj_px,
+                  "reject outlier views: a joint with a view farther than this from its detection "
+                  "is solved again from the best subset of views (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--max-exhaustive-views",
+                  args->max_exhaustive_views,
+                  "above this many views the subset search is greedy")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 20));
+  cmd->add_option(
+         "--filter", args->filter, "none | butterworth (zero-phase low-pass on the 3D tracks)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "butterworth"}));
+  cmd->add_option("--cutoff-hz", args->cutoff_hz, "Butterworth cutoff frequency (Hz)");
+  cmd->add_option("--fps", args->fps, "frames per second of the keypoints (filter, TRC, C3D)");
+  cmd->add_option("--filter-order",
+                  args->filter_order,
+                  "Butterworth design order (doubled by the zero-phase pass)")
+      ->capture_default_str();
+  cmd->add_option("--interpolate-gaps",
+                  args->interpolate_gaps,
+                  "fill gaps of up to N invalid frames linearly (0 = off)")
+      ->capture_default_str();
+  cmd->add_option(
+         "--format", args->format, "csv | json | trc | c3d | npy (default: --out's extension)")
+      ->check(CLI::IsMember(enum_names<mocap::TrackFormat>()));
+  cmd->add_option("--units", args->units, "length unit of the output: mm | cm | m")
+      ->capture_default_str()
+      ->check(CLI::IsMember(mocap::length_unit_names()));
+  cmd->callback([args, proj, cams, points2d, keypoints] {
+    if (points2d->count() + keypoints->count() != 1)
+      throw UsageError("triangulate: give exactly one of --points2d and --keypoints");
+    if (keypoints->count() == 1) {
+      run_keypoints(*args);
+      return;
+    }
     if (proj->count() + cams->count() != 1)
       throw UsageError("triangulate: give exactly one of --proj and --cameras");
     run(*args);

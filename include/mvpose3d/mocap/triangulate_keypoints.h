@@ -1,0 +1,27 @@
+// Keypoints of a calibrated rig to 3D tracks: each camera's model undistorts its detections, then
+// ops::robust_triangulate solves every frame and joint at once (confidence threshold, minimum
+// views, outlier-view rejection).
+#pragma once
+
+#include "mvpose3d/geometry/rig.h"
+#include "mvpose3d/mocap/keypoints2d.h"
+#include "mvpose3d/mocap/tracks3d.h"
+#include "mvpose3d/ops/robust_triangulate.h"
+
+#include <cstdint>
+
+namespace mvpose3d::mocap {
+
+struct KeypointTriangulation {
+  Tracks3d tracks;  // in the rig's unit (mm)
+  int64_t solves = 0;
+  int64_t flagged = 0;
+  int64_t unresolved = 0;
+};
+
+// keypoints.view_names must be the rig's cameras in rig order (import_keypoints does that).
+KeypointTriangulation triangulate_keypoints(const Rig& rig,
+                                            const Keypoints2d& keypoints,
+                                            const ops::RobustTriangulateOptions& options);
+
+}  // namespace mvpose3d::mocap

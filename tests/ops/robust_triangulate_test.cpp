@@ -1,0 +1,131 @@
+#include "mvpose3d/ops/robust_triangulate.h"
+
+#include "mvpose3d/geometry/synthetic_scenes.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+namespace mvpose3d::ops {
+namespace {
+
+struct NoisyScene {
+  at::Tensor truth;     // [N, 3]
+  at::Tensor proj;      // [V, 3, 4]
+  at::Tensor points2d;  // [N, V, 2]
+};
+
+// `views` cameras, 0.5 px noise, and views `corrupted` moved 40-120 px in a random direction.
+NoisyScene corrupted_scene(int n, std::vector<int64_t> corrupted, uint64_t seed, int views = 6) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  NoisyScene s;
+  s.proj = scenes::random_rig(views, gen);
+  s.truth = at::rand({n, 3}, gen, at::kDouble) - 0.5;
+  s.points2d = scenes::project(s.truth, s.proj) + 0.5 * at::randn({n, views, 2}, gen, at::kDouble);
+  for (int64_t v : corrupted) {
+    const at::Tensor angle = 2 * M_PI * at::rand({n}, gen, at::kDouble);
+    const at::Tensor radius = 40 + 80 * at::rand({n}, gen, at::kDouble);
+    s.points2d.select(1, v).add_(at::stack({radius * angle.cos(), radius * angle.sin()}, 1));
+  }
+  return s;
+}
+
+double max_error(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).norm(2, -1).max().item<double>();
+}
+
+TEST(RobustTriangulate, RejectsTwoCorruptedViewsOfSix) {
+  const NoisyScene s = corrupted_scene(300, {1, 4}, 5);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  ASSERT_TRUE(r.valid.all().item<bool>());
+  // 0.5 px noise on f = 280 px at 2-2.5 units: a few thousandths of a unit.
+  EXPECT_LT(max_error(r.points3d, s.truth), 0.02);
+  const double plain = max_error(triangulate(s.points2d, s.proj).points3d, s.truth);
+  EXPECT_GT(plain, 0.1) << "the corruption must matter for the test to mean something";
+  const at::Tensor clean = at::tensor({1, 0, 1, 1, 0, 1}).to(at::kBool).expand({300, 6});
+  EXPECT_TRUE(at::equal(r.views_used, clean));
+  EXPECT_LT(r.reproj_error_px.max().item<double>(), 6.0);
+  // Every point flagged; the rounds of 5 views (6 subsets) and 4 views (15) were searched.
+  EXPECT_EQ(r.flagged, 300);
+  EXPECT_EQ(r.unresolved, 0);
+  EXPECT_EQ(r.solves, 300 + 300 * (6 + 15));
+}
+
+TEST(RobustTriangulate, GreedySearchAboveEightViews) {
+  const NoisyScene s = corrupted_scene(300, {0, 3, 7}, 9, 10);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  ASSERT_TRUE(r.valid.all().item<bool>()) << r.unresolved << " unresolved";
+  EXPECT_LT(max_error(r.points3d, s.truth), 0.02);
+  // One view less per round, the best candidate kept: 10, 9 and 8 candidates.
+  EXPECT_EQ(r.solves, 300 + 300 * (10 + 9 + 8));
+  EXPECT_FALSE(r.views_used.select(1, 0).any().item<bool>());
+  EXPECT_EQ(r.views_used.sum().item<int64_t>(), 300 * 7);
+}
+
+TEST(RobustTriangulate, GreedyIsAHeuristic) {
+  // Forced on six views with two corrupted, greedy removal can drop a good view early and then
+  // find no agreeing subset (the point is invalid) or end on two views that happen to agree
+  // (wrong): 6 of 300 here. Exhaustive search (the default up to 8 views) found all 300.
+  const NoisyScene s = corrupted_scene(300, {0, 3}, 9);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  options.max_exhaustive_views = 4;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  const at::Tensor right = r.valid & ((r.points3d - s.truth).norm(2, -1) < 0.02);
+  EXPECT_GE(right.sum().item<int64_t>(), 290);
+  EXPECT_EQ(r.unresolved, 300 - r.valid.sum().item<int64_t>());
+}
+
+TEST(RobustTriangulate, WithoutRejectionEqualsPlainDlt) {
+  const NoisyScene s = corrupted_scene(200, {2}, 3);
+  auto gen = at::detail::createCPUGenerator(4);
+  const at::Tensor weights = at::rand({200, 6}, gen, at::kDouble);
+  RobustTriangulateOptions options;  // max_reproj_px = 0: no rejection
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, weights, options);
+  const Triangulation plain = triangulate(s.points2d, s.proj, weights);
+  EXPECT_TRUE(at::equal(r.points3d, plain.points3d));
+  EXPECT_TRUE(at::equal(r.valid, plain.valid));
+  EXPECT_EQ(r.solves, 200);
+  EXPECT_EQ(r.flagged, 0);
+  EXPECT_TRUE(r.views_used.all().item<bool>());
+  const at::Tensor per_view = reprojection_errors_px(plain.points3d, s.points2d, s.proj);
+  EXPECT_TRUE(at::allclose(r.reproj_error_px, per_view.mean(1)));
+}
+
+TEST(RobustTriangulate, ConfidenceThresholdAndMinimumViews) {
+  const NoisyScene s = corrupted_scene(4, {}, 7);
+  at::Tensor weights = at::ones({4, 6}, at::kDouble);
+  weights[0].narrow(0, 0, 4).fill_(0.2);  // point 0: two views left at threshold 0.5
+  weights[1].narrow(0, 0, 3).fill_(0.2);  // point 1: three views
+  RobustTriangulateOptions options;
+  options.min_confidence = 0.5;
+  options.min_views = 3;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, weights, options);
+  EXPECT_FALSE(r.valid[0].item<bool>());
+  EXPECT_TRUE(std::isnan(r.reproj_error_px[0].item<double>()));
+  EXPECT_FALSE(r.views_used[0].any().item<bool>());
+  EXPECT_TRUE(r.valid[1].item<bool>());
+  EXPECT_EQ(r.views_used[1].sum().item<int64_t>(), 3);
+  EXPECT_TRUE(r.valid[2].item<bool>());
+  // Dropping the low-confidence views equals solving without them.
+  const at::Tensor kept = at::where(weights >= 0.5, weights, 0.0);
+  const Triangulation plain = triangulate(s.points2d, s.proj, kept);
+  EXPECT_TRUE(at::equal(r.points3d.narrow(0, 1, 3), plain.points3d.narrow(0, 1, 3)));
+}
+
+TEST(RobustTriangulate, UnresolvablePointsAreInvalid) {
+  const NoisyScene s = corrupted_scene(50, {}, 11);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 1e-9;  // no subset of noisy views agrees this well
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  EXPECT_EQ(r.flagged, 50);
+  EXPECT_EQ(r.unresolved, 50);
+  EXPECT_FALSE(r.valid.any().item<bool>());
+  EXPECT_FALSE(r.views_used.any().item<bool>());
+}
+
+}  // namespace
+}  // namespace mvpose3d::ops
