@@ -3,12 +3,14 @@
 //   --points2d FILE  [N, V, 2] pixels (.npy float32/float64, C order)
 //   --proj FILE      [V, 3, 4] shared or [N, V, 3, 4] per point     } exactly one
 //   --cameras RIG    rig YAML (configs/rigs/*.yaml); points are undistorted with each camera's
-//   model first
+//   model first. --cameras-format F (and --cameras-units) reads another tool's calibration instead
+//   (data/calibration/calibration_import.h; two-file formats take their folder)
 //   --weights FILE   [N, V] confidences >= 0 (optional)
 //   --out FILE       [N, 3] float64 world points (0 where invalid)
 //   --mask-out FILE  [N] uint8, 1 where the point is valid (optional)
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/tensor_npy.h"
+#include "mvpose3d/data/calibration/calibration_import.h"
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/rig.h"
 #include "mvpose3d/ops/triangulate.h"
@@ -28,6 +30,7 @@ namespace {
 
 struct TriangulateArgs {
   std::string points2d, proj, cameras, weights, out, mask_out;
+  std::string cameras_format = "rig", cameras_units;
   std::string method = "fused";
   bool no_normalize = false;
   bool strict = false;
@@ -74,7 +77,7 @@ void run(const TriangulateArgs& a) {
                       shape_of(proj)));
     }
   } else {
-    const Rig rig = load_rig(a.cameras);
+    const Rig rig = load_cameras(a.cameras, a.cameras_format, a.cameras_units);
     if (static_cast<int64_t>(rig.size()) != views) {
       throw UsageError(
           fmt::format("--cameras {}: the rig has {} cameras but --points2d has V = {} views",
@@ -133,7 +136,14 @@ void add_triangulate_command(CLI::App& app) {
   auto* cams =
       cmd->add_option(
              "--cameras", args->cameras, "rig YAML; points are undistorted with its models")
-          ->check(CLI::ExistingFile);
+          ->check(CLI::ExistingPath);
+  cmd->add_option("--cameras-format", args->cameras_format, calibration_format_help())
+      ->capture_default_str()
+      ->check(CLI::IsMember(enum_names<CalibrationFormat>()));
+  cmd->add_option("--cameras-units",
+                  args->cameras_units,
+                  "unit of the calibration's lengths: mm | cm | m (default: the format's)")
+      ->check(CLI::IsMember(enum_names<LengthUnit>()));
   proj->excludes(cams);
   cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")
       ->check(CLI::ExistingFile);

@@ -35,6 +35,7 @@ void add_triangulate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_check_config_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_rig_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   tools::add_bench_command(app);
   tools::add_check_config_command(app);
   tools::add_data_command(app);
+  tools::add_rig_command(app);
 
   try {
     // CLI11 reports an unknown first word as a missing subcommand; name it instead.

@@ -1,0 +1,18 @@
+// `mvpose3d rig`: camera rigs from other tools.
+//
+//   rig convert IN [IN2] --from FORMAT --out RIG.yaml [--units mm|cm|m] [--select NAMES/GROUP]
+//       Reads a calibration in another tool's format (data/calibration/calibration_import.h:
+//       rig, easymocap, opencv, toml, panoptic, colmap, h36m, totalcapture) and writes our rig
+//       YAML (geometry/rig.h): world→camera, t in mm, pixel centres at integers.
+#include "tools/commands.h"
+#include "tools/rig/rig_commands.h"
+
+namespace mvpose3d::tools {
+
+void add_rig_command(CLI::App& app) {
+  CLI::App* rig = app.add_subcommand("rig", "Camera rigs: convert other tools' calibrations");
+  rig->require_subcommand(1);
+  add_rig_convert_command(*rig);
+}
+
+}  // namespace mvpose3d::tools
