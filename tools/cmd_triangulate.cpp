@@ -13,12 +13,14 @@
 //   --points2d FILE  [N, V, 2] pixels (.npy float32/float64, C order)
 //   --proj FILE      [V, 3, 4] shared or [N, V, 3, 4] per point     } exactly one
 //   --cameras RIG    rig YAML (configs/rigs/*.yaml); points are undistorted with each camera's
-//   model first
+//   model first. --cameras-format F (and --cameras-units) reads another tool's calibration instead
+//   (data/calibration/calibration_import.h; two-file formats take their folder)
 //   --weights FILE   [N, V] confidences >= 0 (optional)
 //   --out FILE       [N, 3] float64 world points (0 where invalid)
 //   --mask-out FILE  [N] uint8, 1 where the point is valid (optional)
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/tensor_npy.h"
+#include "mvpose3d/data/calibration/calibration_import.h"
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/rig.h"
 #include "mvpose3d/mocap/keypoint_import.h"
@@ -46,6 +48,7 @@ namespace {
 
 struct TriangulateArgs {
   std::string points2d, proj, cameras, weights, out, mask_out;
+  std::string cameras_format = "rig", cameras_units;
   std::string method = "fused";
   bool no_normalize = false;
   bool strict = false;
@@ -64,8 +67,9 @@ struct TriangulateArgs {
 };
 
 // The rig of --cameras: the one place the command reads it.
+// The rig of --cameras in --cameras-format (data/calibration/calibration_import.h), in mm.
 Rig load_cameras(const TriangulateArgs& a) {
-  return load_rig(a.cameras);
+  return mvpose3d::load_cameras(a.cameras, a.cameras_format, a.cameras_units);
 }
 
 std::vector<std::string> split_names(const std::string& text) {
@@ -265,7 +269,14 @@ void add_triangulate_command(CLI::App& app) {
   auto* cams =
       cmd->add_option(
              "--cameras", args->cameras, "rig YAML; points are undistorted with its models")
-          ->check(CLI::ExistingFile);
+          ->check(CLI::ExistingPath);
+  cmd->add_option("--cameras-format", args->cameras_format, calibration_format_help())
+      ->capture_default_str()
+      ->check(CLI::IsMember(enum_names<CalibrationFormat>()));
+  cmd->add_option("--cameras-units",
+                  args->cameras_units,
+                  "unit of the calibration's lengths: mm | cm | m (default: the format's)")
+      ->check(CLI::IsMember(enum_names<LengthUnit>()));
   proj->excludes(cams);
   auto* weights =
       cmd->add_option("--weights", args->weights, "[N, V] per-view confidences >= 0 (.npy)")

@@ -2,6 +2,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/json.h"
 #include "mvpose3d/core/tensor_npy.h"
 #include "mvpose3d/eval/paper_tables.h"
 #include "mvpose3d/eval/table.h"
@@ -56,36 +57,6 @@ double sum_of(const std::vector<double>& v) {
 // Exact decimal for files: shortest round-trip form; NaN / inf as the caller's word.
 std::string number(double value, const char* not_finite) {
   return std::isfinite(value) ? fmt::format("{}", value) : std::string(not_finite);
-}
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // A metrics table: one row per (label, MetricRow), columns frames, the metrics, invalid joints.
@@ -329,23 +300,24 @@ std::string EvalSummary::full_report() const {
   return out;
 }
 
-std::string EvalSummary::to_json() const {
-  std::vector<std::string> fields;
-  const auto put = [&](const std::string& key, const std::string& value) {
-    fields.push_back(json_string(key) + ": " + value);
-  };
+JsonObject EvalSummary::to_json_object() const {
+  JsonObject out = JsonObject::object();
   for (const auto& set : camera_sets()) {
     const MetricRow row = overall(set);
     for (const Metric m : computed_metrics(*this)) {
-      put(set + "/" + metric_key(m), number(row.value(m), "null"));
+      out[set + "/" + metric_key(m)] = json_number(row.value(m));
     }
     for (const Metric m : computed_metrics(*this)) {
-      put(set + "/" + metric_key(m) + "_mean_of_actions", number(mean_of_actions(set, m), "null"));
+      out[set + "/" + metric_key(m) + "_mean_of_actions"] = json_number(mean_of_actions(set, m));
     }
-    put(set + "/frames", std::to_string(row.frames));
-    put(set + "/invalid_joints", std::to_string(row.invalid_joints));
+    out[set + "/frames"] = row.frames;
+    out[set + "/invalid_joints"] = row.invalid_joints;
   }
-  return "{" + fmt::format("{}", fmt::join(fields, ", ")) + "}";
+  return out;
+}
+
+std::string EvalSummary::to_json() const {
+  return json_line(to_json_object());
 }
 
 void EvalSummary::write(const std::filesystem::path& dir, const std::string& stem) const {

@@ -36,6 +36,8 @@ void check_distortion(const Distortion& d, const char* where) {
   for (double c : d.p) {
     MVPOSE3D_CHECK(std::isfinite(c), "{}: distortion coefficient p = {} is not finite", where, c);
   }
+  MVPOSE3D_CHECK(
+      std::isfinite(d.k4), "{}: distortion coefficient k4 = {} is not finite", where, d.k4);
 }
 
 }  // namespace

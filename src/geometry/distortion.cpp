@@ -10,6 +10,42 @@
 
 namespace mvpose3d {
 
+namespace {
+
+// cv::fisheye: x_d = s(r)·x with s(r) = θ_d(θ(r)) / r, θ = atan(r). The Jacobian is
+// s·I + (s'(r) / r)·[x; y]·[x, y], with s'(r) = (θ_d'(θ)·θ'(r)·r − θ_d) / r² and θ'(r) = 1 / (1 +
+// r²).
+Eigen::Vector2d distort_fisheye(const Distortion& d,
+                                const Eigen::Vector2d& xy,
+                                Eigen::Matrix2d* jacobian) {
+  const std::array<double, 3>& k = d.k;
+  const double k4 = d.k4;
+  const double r2 = xy.squaredNorm();
+  // Below r ~ 1e-8 the rounding of θ_d / r exceeds its deviation from 1 (s = 1 + (k1 − 1/3)·r²).
+  if (r2 < 1e-16) {
+    if (jacobian != nullptr) {
+      jacobian->setIdentity();
+    }
+    return xy;
+  }
+  const double r = std::sqrt(r2);
+  const double theta = std::atan(r);
+  const double t2 = theta * theta;
+  const double poly = 1.0 + t2 * (k[0] + t2 * (k[1] + t2 * (k[2] + t2 * k4)));
+  const double theta_d = theta * poly;
+  const double s = theta_d / r;
+  if (jacobian != nullptr) {
+    // d(θ_d)/dθ = 1 + 3k1·θ² + 5k2·θ⁴ + 7k3·θ⁶ + 9k4·θ⁸.
+    const double dtheta_d =
+        1.0 + t2 * (3.0 * k[0] + t2 * (5.0 * k[1] + t2 * (7.0 * k[2] + t2 * 9.0 * k4)));
+    const double ds_dr = (dtheta_d / (1.0 + r2) * r - theta_d) / r2;
+    *jacobian = s * Eigen::Matrix2d::Identity() + (ds_dr / r) * xy * xy.transpose();
+  }
+  return s * xy;
+}
+
+}  // namespace
+
 std::string to_string(DistortionModel model) {
   switch (model) {
     case DistortionModel::kNone:
@@ -18,12 +54,14 @@ std::string to_string(DistortionModel model) {
       return "h36m";
     case DistortionModel::kOpenCv:
       return "opencv";
+    case DistortionModel::kOpenCvFisheye:
+      return "opencv_fisheye";
   }
   return "unknown";
 }
 
 std::vector<std::string> known_distortion_models() {
-  return {"none", "h36m", "opencv"};
+  return {"none", "h36m", "opencv", "opencv_fisheye"};
 }
 
 DistortionModel distortion_model_from_string(const std::string& name) {
@@ -36,9 +74,17 @@ DistortionModel distortion_model_from_string(const std::string& name) {
   if (name == "opencv") {
     return DistortionModel::kOpenCv;
   }
-  throw Error(fmt::format("unknown distortion model '{}' (known: {})",
+  if (name == "opencv_fisheye") {
+    return DistortionModel::kOpenCvFisheye;
+  }
+  // The perspective models are listed first and apart from the fisheye one, so that a user who
+  // wrote "fisheye" reads which name that model has.
+  std::vector<std::string> perspective = known_distortion_models();
+  perspective.pop_back();
+  throw Error(fmt::format("unknown distortion model '{}' (known: {}) and, for fisheye lenses, {}",
                           name,
-                          fmt::join(known_distortion_models(), ", ")));
+                          fmt::join(perspective, ", "),
+                          to_string(DistortionModel::kOpenCvFisheye)));
 }
 
 Distortion Distortion::h36m(double k1, double k2, double k3, double p0, double p1) {
@@ -57,9 +103,20 @@ Distortion Distortion::opencv(double k1, double k2, double p1, double p2, double
   return d;
 }
 
+Distortion Distortion::fisheye(double k1, double k2, double k3, double k4) {
+  Distortion d;
+  d.model = DistortionModel::kOpenCvFisheye;
+  d.k = {k1, k2, k3};
+  d.k4 = k4;
+  return d;
+}
+
 bool Distortion::is_identity() const {
   if (model == DistortionModel::kNone) {
     return true;
+  }
+  if (model == DistortionModel::kOpenCvFisheye) {
+    return false;  // θ = atan(r) bends rays even with zero coefficients
   }
   return k[0] == 0.0 && k[1] == 0.0 && k[2] == 0.0 && p[0] == 0.0 && p[1] == 0.0;
 }
@@ -72,6 +129,9 @@ Eigen::Vector2d Distortion::distort(const Eigen::Vector2d& xy, Eigen::Matrix2d* 
       jacobian->setIdentity();
     }
     return xy;
+  }
+  if (model == DistortionModel::kOpenCvFisheye) {
+    return distort_fisheye(*this, xy, jacobian);
   }
   const double r2 = x * x + y * y;
   const double radial = 1.0 + r2 * (k[0] + r2 * (k[1] + r2 * k[2]));

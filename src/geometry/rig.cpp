@@ -210,6 +210,19 @@ class RigParser {
       }
       return ok ? std::optional<Distortion>(d) : std::nullopt;
     }
+    if (d.model == DistortionModel::kOpenCvFisheye) {
+      // cv::fisheye's four coefficients k1..k4; there is no tangential part.
+      if (node["p"]) {
+        error(node["p"].Mark(), path + ".p", "not used by model 'opencv_fisheye'; remove it");
+        return std::nullopt;
+      }
+      const YAML::Node k_node = required(node, "k", path);
+      const auto k = k_node ? numbers(k_node, path + ".k", 4) : std::nullopt;
+      if (!k) {
+        return std::nullopt;
+      }
+      return Distortion::fisheye((*k)[0], (*k)[1], (*k)[2], (*k)[3]);
+    }
     const YAML::Node k_node = required(node, "k", path);
     const YAML::Node p_node = required(node, "p", path);
     if (!k_node || !p_node) {
@@ -434,6 +447,9 @@ std::string rig_to_yaml(const Rig& rig) {
     const Distortion& d = cam.distortion();
     if (d.model == DistortionModel::kNone) {
       out += "    distortion: {model: none}\n";
+    } else if (d.model == DistortionModel::kOpenCvFisheye) {
+      out += fmt::format(
+          "    distortion: {{model: opencv_fisheye, k: [{}, {}]}}\n", fmt::join(d.k, ", "), d.k4);
     } else {
       out += fmt::format("    distortion: {{model: {}, k: [{}], p: [{}]}}\n",
                          to_string(d.model),

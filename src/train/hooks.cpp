@@ -2,6 +2,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/json.h"
 
 #include <cmath>
 #include <cstdio>
@@ -24,20 +25,6 @@ std::string format_duration(double seconds) {
   const auto s = static_cast<long>(seconds + 0.5);
   return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
                    : fmt::format("{:02}:{:02}", s / 60, s % 60);
-}
-
-// A JSON number (no NaN/Inf in JSON: those become null).
-std::string json_number(double x) {
-  return std::isfinite(x) ? fmt::format("{:.7g}", x) : "null";
-}
-
-// {"a": 1, "b": 2} without the braces, from a flat JSON object's text.
-std::string json_members(const std::string& object) {
-  const auto open = object.find('{'), close = object.rfind('}');
-  MVPOSE3D_CHECK(open != std::string::npos && close != std::string::npos && open < close,
-                 "not a JSON object: {}",
-                 object);
-  return object.substr(open + 1, close - open - 1);
 }
 
 }  // namespace
@@ -79,20 +66,19 @@ void LoggingHook::after_step(Trainer& trainer, const StepResult& result) {
   const double elapsed = seconds_since(window_start_);
   const double rate = static_cast<double>(window_samples_) / std::max(elapsed, 1e-9);
   const double n = std::max(1, window_steps_);
-  std::string json = fmt::format("{{\"step\": {}, \"kind\": \"train\", \"lr\": {}, \"loss\": {}",
-                                 done,
-                                 json_number(result.learning_rate),
-                                 json_number(window_loss_ / n));
+  JsonObject json = {{"step", done},
+                     {"kind", "train"},
+                     {"lr", json_number(result.learning_rate)},
+                     {"loss", json_number(window_loss_ / n)}};
   std::string terms;
   for (const auto& [name, sum] : window_terms_) {
-    json += fmt::format(", \"{}\": {}", name, json_number(sum / n));
+    json[name] = json_number(sum / n);
     terms += fmt::format(" {} {:.4g}", name, sum / n);
   }
-  json += fmt::format(", \"samples_per_s\": {}, \"skipped_steps\": {}, \"time_s\": {}}}",
-                      json_number(rate),
-                      trainer.progress().skipped_steps,
-                      json_number(seconds_since(run_start_)));
-  trainer.append_metrics(json);
+  json["samples_per_s"] = json_number(rate);
+  json["skipped_steps"] = trainer.progress().skipped_steps;
+  json["time_s"] = json_number(seconds_since(run_start_));
+  trainer.append_metrics(json_line(json));
   if (progress_bar_) std::fputs("\n", stderr);
   spdlog::info("step {}/{} loss {:.4g}{} lr {:.3g} {:.1f} samples/s",
                done,
@@ -167,19 +153,18 @@ void EvalHook::evaluate(Trainer& trainer, bool final) {
       trainer.model(), config, trainer.device(), sets_, final && config.eval.save_predictions);
   const std::int64_t step = trainer.progress().step;
   spdlog::info("evaluation at step {}:\n{}", step, summary.brief_report());
-  trainer.append_metrics(fmt::format(
-      "{{\"step\": {}, \"kind\": \"eval\", {}}}", step, json_members(summary.to_json())));
+  JsonObject line = {{"step", step}, {"kind", "eval"}};
+  line.update(summary.to_json_object());
+  trainer.append_metrics(json_line(line));
 
   // Model selection on the first camera set (the seen cameras in every shipped config).
   trainer.report_evaluation(summary.overall(sets_.front().name).mpjpe_mm);
   const TrainingProgress& progress = trainer.progress();
   if (final) {
     summary.write(trainer.run_dir(), "results");
-    write_file_atomic(final_metrics_path(trainer.run_dir()),
-                      fmt::format("{{\"step\": {}, \"best_step\": {}, {}}}\n",
-                                  step,
-                                  progress.best_step,
-                                  json_members(summary.to_json())));
+    JsonObject metrics = {{"step", step}, {"best_step", progress.best_step}};
+    metrics.update(summary.to_json_object());
+    write_file_atomic(final_metrics_path(trainer.run_dir()), json_line(metrics) + "\n");
     spdlog::info("results in {}", (trainer.run_dir() / "results.md").string());
   }
 }

@@ -5,6 +5,8 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/geometry/camera.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace mvpose3d {
@@ -87,7 +89,7 @@ TEST(Distortion, NoneIsTheIdentity) {
   EXPECT_FALSE(Distortion::h36m(0, 0, 0, 1e-9, 0).is_identity());
 }
 
-// Real H36M camera 54138969 (configs/rigs/h36m.yaml) and a typical strong OpenCV lens.
+// Real H36M camera 54138969 (configs/rigs/h36m.yaml), a typical strong OpenCV lens and a fisheye.
 std::vector<Distortion> test_models() {
   return {Distortion::h36m(-0.20709891617298126,
                            0.24777518212795258,
@@ -95,7 +97,8 @@ std::vector<Distortion> test_models() {
                            -0.00142447161488235,
                            -0.0009756988729350269),
           Distortion::opencv(-0.28, 0.07, 0.0012, -0.0008, 0.01),
-          Distortion::h36m(0.1, 0.01, 0.001, 0.002, 0.003)};
+          Distortion::h36m(0.1, 0.01, 0.001, 0.002, 0.003),
+          Distortion::fisheye(0.05, -0.01, 0.002, -0.0005)};
 }
 
 TEST(Distortion, JacobianMatchesCentralDifferences) {
@@ -134,6 +137,39 @@ TEST(Distortion, UndistortInvertsDistortAcrossTheImage) {
       }
     }
     EXPECT_LT(worst, 1e-12) << to_string(d.model);
+  }
+}
+
+// cv::fisheye: the pixels OpenCV 4's cv2.fisheye.projectPoints gives for K = [[1000, 0, 500],
+// [0, 1100, 400], [0, 0, 1]], D = (0.05, -0.01, 0.002, -0.0005), identity pose (printed with repr).
+TEST(Distortion, FisheyeMatchesOpenCvProjectPoints) {
+  const Distortion d = Distortion::fisheye(0.05, -0.01, 0.002, -0.0005);
+  const Camera camera = Camera::from_cam_from_world(
+      {1000.0, 1100.0, 500.0, 400.0, 1000, 800}, Eigen::Matrix3d::Identity(), {0, 0, 0}, d);
+  const Eigen::Vector2d a = camera.project({0.1 * 2500.0, -0.2 * 2500.0, 2500.0});
+  EXPECT_NEAR(a.x(), 598.6173897107786, 1e-9);
+  EXPECT_NEAR(a.y(), 183.0417426362869, 1e-9);
+  const Eigen::Vector2d b = camera.project({600.0, 450.0, 1000.0});
+  EXPECT_NEAR(b.x(), 1024.642468806715, 1e-9);
+  EXPECT_NEAR(b.y(), 832.8300367655397, 1e-9);
+  // And cv2.fisheye.undistortPoints' inverse: back to the normalised coordinates.
+  const Eigen::Vector2d xy = camera.pixel_to_normalized(b);
+  EXPECT_NEAR(xy.x(), 0.6, 1e-12);
+  EXPECT_NEAR(xy.y(), 0.45, 1e-12);
+  // Zero coefficients still bend rays (θ = atan r), so the model is never the identity.
+  EXPECT_FALSE(Distortion::fisheye(0, 0, 0, 0).is_identity());
+  EXPECT_NEAR(Distortion::fisheye(0, 0, 0, 0).distort({1.0, 0.0}).x(), std::atan(1.0), 1e-15);
+}
+
+TEST(Distortion, FisheyeInvertsBeyondNinetyDegreesOfFieldOfView) {
+  // Rays up to 55° off the axis (r = tan 55° ≈ 1.43), past what the perspective models reach.
+  const Distortion d = Distortion::fisheye(0.05, -0.01, 0.002, -0.0005);
+  for (const Eigen::Vector2d& xy :
+       {Eigen::Vector2d(-0.9, 0.7), Eigen::Vector2d(1.2, 0.05), Eigen::Vector2d(0.0, 1.43)}) {
+    bool converged = false;
+    const Eigen::Vector2d back = d.undistort(d.distort(xy), {}, &converged);
+    EXPECT_TRUE(converged) << xy.transpose();
+    EXPECT_LT((back - xy).cwiseAbs().maxCoeff(), 1e-12) << xy.transpose();
   }
 }
 

@@ -118,6 +118,31 @@ TEST(RigIo, SaveThenLoadIsExact) {
   fs::remove_all(path.parent_path());
 }
 
+TEST(RigIo, FisheyeRoundTripsWithItsFourCoefficients) {
+  Rig rig("fisheye");
+  rig.add("f",
+          Camera::from_cam_from_world({600.5, 601.25, 639.5, 359.5, 1280, 720},
+                                      Eigen::Matrix3d::Identity(),
+                                      {1.0, 2.0, 3.0},
+                                      Distortion::fisheye(0.05, -0.01, 0.002, -0.0005)));
+  const std::string yaml = rig_to_yaml(rig);
+  EXPECT_NE(yaml.find("model: opencv_fisheye, k: [0.05, -0.01, 0.002, -0.0005]"), std::string::npos)
+      << yaml;
+  const Distortion d = parse_rig(yaml, "fisheye.yaml").camera(0).distortion();
+  EXPECT_EQ(d.model, DistortionModel::kOpenCvFisheye);
+  EXPECT_EQ(d.k, (std::array<double, 3>{0.05, -0.01, 0.002}));
+  EXPECT_EQ(d.k4, -0.0005);
+  // The fisheye model has no tangential part: a `p` is an error naming the key.
+  std::string with_p = yaml;
+  with_p.replace(with_p.find("-0.0005]"), 8, "-0.0005], p: [0, 0]");
+  try {
+    parse_rig(with_p, "fisheye.yaml");
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cameras[0].distortion.p"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RigIo, ReflectionIsNotARotation) {
   const std::string message = error_of(with_line(14, "      - [0, -1, 0]"));
   // The R node starts on line 12, column 7 (the first "-" of the block sequence).

@@ -1,20 +1,25 @@
-// mvpose3d rig check --cameras RIG (--keypoints FILE | --points3d FILE [--keypoints FILE])
-//                    [--keypoints-format npy] [--min-confidence C] [--min-views N]
+// mvpose3d rig check --cameras RIG [--cameras-format F] [--cameras-units U]
+//                    (--keypoints PATH | --points3d FILE [--keypoints PATH])
+//                    [--keypoints-format openpose|coco|dlc-csv|dlc-h5|npy] [--min-confidence C]
+//                    [--min-views N]
 //                    [--max-reproj-px P] [--draw-frames K] --out DIR
 //       Writes DIR/report.txt (also printed), DIR/report.json, DIR/rig.png (the cameras as
 //       frusta with their names, world axes, floor and K frames of points; perspective and top
 //       view) and, with keypoints, DIR/errors.png (per-camera reprojection error and rejection
 //       rate). What is measured and how outlier views are defined: eval/rig_check.h.
 //
-//   --keypoints FILE  [F, V, J, 3] float .npy: x_px, y_px, confidence; views in rig order
+//   --keypoints PATH  npy: [F, V, J, 3] float x_px, y_px, confidence, views in rig order; other
+//                     formats as `triangulate --keypoints` reads them (mocap/keypoint_import.h)
 //   --points3d FILE   [F, J, 3] (or [N, 3]) world points, e.g. `mvpose3d triangulate --out`;
 //                     NaN or exactly 0 where missing
 #include "mvpose3d/config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/tensor_npy.h"
+#include "mvpose3d/data/calibration/calibration_import.h"
 #include "mvpose3d/eval/rig_check.h"
 #include "mvpose3d/geometry/rig.h"
+#include "mvpose3d/mocap/keypoint_import.h"
 #if MVPOSE3D_OPENCV_ENABLED
 #include "mvpose3d/data/vis/rig_plot.h"
 #endif
@@ -41,7 +46,8 @@ using eval::RigCheck;
 using eval::RigCheckOptions;
 
 struct RigCheckArgs {
-  std::string cameras, keypoints, keypoints_format = "npy", points3d, out;
+  std::string cameras, cameras_format = "rig", cameras_units;
+  std::string keypoints, keypoints_format = "npy", points3d, out;
   RigCheckOptions options;
   int draw_frames = 3;
 };
@@ -157,10 +163,24 @@ void write_pictures(const Rig& rig, const RigCheck& check, const RigCheckArgs& a
 }
 #endif
 
+// --keypoints in --keypoints-format as [F, V, J, 3] (x_px, y_px, confidence; views in rig order).
+at::Tensor load_keypoints(const RigCheckArgs& a, const Rig& rig) {
+  const auto format = parse_enum<mocap::KeypointFormat>(a.keypoints_format, "--keypoints-format");
+  if (format == mocap::KeypointFormat::kNpy) return load_array(a.keypoints, "--keypoints");
+  mocap::KeypointImportOptions import;
+  import.format = format;
+  mocap::Keypoints2d k = mocap::import_keypoints(a.keypoints, rig.camera_names(), import);
+  const at::Tensor xy =
+      at::from_blob(k.xy_px.data(), {k.frames, k.views(), k.joints(), 2}, at::kDouble);
+  const at::Tensor confidence =
+      at::from_blob(k.confidence.data(), {k.frames, k.views(), k.joints(), 1}, at::kDouble);
+  return at::cat({xy, confidence}, 3);  // a copy: k's buffers end here
+}
+
 void run(const RigCheckArgs& a) {
-  const Rig rig = load_rig(a.cameras);
+  const Rig rig = load_cameras(a.cameras, a.cameras_format, a.cameras_units);
   at::Tensor keypoints, points;
-  if (!a.keypoints.empty()) keypoints = load_array(a.keypoints, "--keypoints");
+  if (!a.keypoints.empty()) keypoints = load_keypoints(a, rig);
   if (!a.points3d.empty()) {
     points = load_array(a.points3d, "--points3d");
     if (points.dim() == 2 && points.size(1) == 3) points = points.unsqueeze(1);  // [N, 1, 3]
@@ -199,15 +219,27 @@ void add_rig_check_command(CLI::App& rig) {
   auto a = std::make_shared<RigCheckArgs>();
   CLI::App* cmd = rig.add_subcommand(
       "check", "Reprojection errors, outlier views, units and axes of a rig, with pictures");
-  cmd->add_option("--cameras", a->cameras, "rig YAML (configs/rigs/*.yaml format)")
+  cmd->add_option(
+         "--cameras", a->cameras, "rig YAML, or another tool's calibration with --cameras-format")
       ->required()
-      ->check(CLI::ExistingFile);
-  auto* kp =
-      cmd->add_option("--keypoints", a->keypoints, "[F, V, J, 3] x_px, y_px, confidence (.npy)")
-          ->check(CLI::ExistingFile);
-  cmd->add_option("--keypoints-format", a->keypoints_format, "format of --keypoints")
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--cameras-format", a->cameras_format, calibration_format_help())
       ->capture_default_str()
-      ->check(CLI::IsMember({"npy"}));
+      ->check(CLI::IsMember(enum_names<CalibrationFormat>()));
+  cmd->add_option("--cameras-units",
+                  a->cameras_units,
+                  "unit of the calibration's lengths: mm | cm | m (default: the format's)")
+      ->check(CLI::IsMember(enum_names<LengthUnit>()));
+  auto* kp =
+      cmd->add_option(
+             "--keypoints",
+             a->keypoints,
+             "npy: [F, V, J, 3] x_px, y_px, confidence; other formats: as triangulate reads them")
+          ->check(CLI::ExistingPath);
+  cmd->add_option(
+         "--keypoints-format", a->keypoints_format, "openpose | coco | dlc-csv | dlc-h5 | npy")
+      ->capture_default_str()
+      ->check(CLI::IsMember(enum_names<mocap::KeypointFormat>()));
   auto* p3 =
       cmd->add_option("--points3d", a->points3d, "[F, J, 3] triangulated world points (.npy)")
           ->check(CLI::ExistingFile);

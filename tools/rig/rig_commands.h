@@ -5,6 +5,7 @@
 
 namespace mvpose3d::tools {
 
-void add_rig_check_command(CLI::App& rig);  // check.cpp
+void add_rig_check_command(CLI::App& rig);    // check.cpp
+void add_rig_convert_command(CLI::App& rig);  // convert.cpp
 
 }  // namespace mvpose3d::tools

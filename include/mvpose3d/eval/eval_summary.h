@@ -9,6 +9,8 @@
 // the error sums with the value the model returned, so no failure makes the numbers look better.
 #pragma once
 
+#include "mvpose3d/core/json.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -128,8 +130,11 @@ struct EvalSummary {
   std::vector<Table> report_tables() const;
   // A flat JSON object for metrics.jsonl: {"seen/mpjpe_mm": 41.2, "seen/mpjpe_rel_mm": ...,
   // "seen/pa_mpjpe_mm": ..., "seen/mpjpe_mm_mean_of_actions": ..., "seen/frames": 1000,
-  // "seen/invalid_joints": 0, "unseen/...": ...}; NaN as null; shortest round-trip doubles.
+  // "seen/invalid_joints": 0, "unseen/...": ...}; numbers and layout by core/json.h (NaN as null,
+  // shortest round-trip doubles).
   std::string to_json() const;
+  // The same object, to merge into other JSON (metrics.jsonl lines, final_metrics.json).
+  JsonObject to_json_object() const;
   // Writes, atomically, dir/<stem>.md (full_report), <stem>.csv (every row of every scope in one
   // long table: camera_set, scope, subject, action, joint, frames, metrics, invalid_joints),
   // <stem>.tex (report_tables as booktabs LaTeX) and, when predictions were kept,

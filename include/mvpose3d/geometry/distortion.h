@@ -21,6 +21,12 @@
 // Expanding kH36m gives x_d = x·radial + p[0]·x·y + p[1]·(r² + x²), i.e. H36M's p[0] plays the role
 // of OpenCV's p1 and p[1] of p2, but without OpenCV's factor-2 terms: the same numbers give
 // different images under the two models, so rig files always name the model.
+//
+// kOpenCvFisheye (OpenCV's cv::fisheye equidistant model, also aniposelib's FisheyeCamera and
+// COLMAP's OPENCV_FISHEYE; coefficients k1..k4 in k[0], k[1], k[2] and k4, p unused):
+//            r = √(x² + y²),  θ = atan(r),  θ_d = θ·(1 + k1·θ² + k2·θ⁴ + k3·θ⁶ + k4·θ⁸)
+//            x_d = (θ_d / r)·x,  y_d = (θ_d / r)·y        (x_d = x at r = 0)
+//          Even with every coefficient zero this is not the identity (θ = atan r ≠ r).
 #pragma once
 
 #include <array>
@@ -32,18 +38,20 @@
 namespace mvpose3d {
 
 enum class DistortionModel {
-  kNone,    // pinhole, x_d = x
-  kH36m,    // Human3.6M native radial-tangential model (above)
-  kOpenCv,  // OpenCV k1, k2, p1, p2, k3 (above)
+  kNone,           // pinhole, x_d = x
+  kH36m,           // Human3.6M native radial-tangential model (above)
+  kOpenCv,         // OpenCV k1, k2, p1, p2, k3 (above)
+  kOpenCvFisheye,  // OpenCV cv::fisheye k1, k2, k3, k4 (above)
 };
 
-// "none", "h36m", "opencv".
+// "none", "h36m", "opencv", "opencv_fisheye".
 std::string to_string(DistortionModel model);
 
-// Parses "none" | "h36m" | "opencv"; throws Error listing the known names otherwise.
+// Parses "none" | "h36m" | "opencv" | "opencv_fisheye"; throws Error listing the known names
+// otherwise.
 DistortionModel distortion_model_from_string(const std::string& name);
 
-// Names accepted by distortion_model_from_string, in enum order.
+// Names accepted by distortion_model_from_string, in enum order (opencv_fisheye last).
 std::vector<std::string> known_distortion_models();
 
 // Options of the iterative inverse (Newton's method on the 2×2 system, started at x = x_d).
@@ -56,14 +64,18 @@ struct Distortion {
   DistortionModel model = DistortionModel::kNone;
   std::array<double, 3> k{};  // radial k1, k2, k3 (coefficients of r², r⁴, r⁶)
   std::array<double, 2> p{};  // tangential: kH36m (p[0], p[1]) = H36M p; kOpenCv (p1, p2)
+  double k4 = 0.0;            // kOpenCvFisheye only: the coefficient of θ⁸ (k holds k1, k2, k3)
 
   static Distortion none() { return {}; }
   // H36M native model; p0, p1 in H36M's own order (see the header comment).
   static Distortion h36m(double k1, double k2, double k3, double p0, double p1);
   // OpenCV model; arguments in OpenCV's distCoeffs order (k1, k2, p1, p2, k3).
   static Distortion opencv(double k1, double k2, double p1, double p2, double k3);
+  // OpenCV fisheye model; arguments in cv::fisheye's D order (k1, k2, k3, k4).
+  static Distortion fisheye(double k1, double k2, double k3, double k4);
 
-  // True for kNone or when every coefficient is exactly zero (distort is then the identity).
+  // True for kNone, or kH36m / kOpenCv with every coefficient exactly zero (distort is then the
+  // identity). Never for kOpenCvFisheye.
   bool is_identity() const;
 
   // Distorts normalised coordinates. When `jacobian` is given it receives ∂(x_d, y_d)/∂(x, y).

@@ -188,6 +188,8 @@ void LabeledDataset::use_crop_cache(const std::string& cache_root, const std::st
                          bits_of(d.k[2]),
                          bits_of(d.p[0]),
                          bits_of(d.p[1])});
+      // Only the fisheye model has k4; hashing it only there keeps the other models' keys.
+      if (d.model == DistortionModel::kOpenCvFisheye) key = hash_values({key, bits_of(d.k4)});
     }
   }
   cache_dir_ = std::filesystem::path(cache_root) / fmt::format("{}-{:016x}", name, key);

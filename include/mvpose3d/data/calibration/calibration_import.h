@@ -1,0 +1,108 @@
+// Camera calibrations in other tools' formats, read into a Rig (geometry/rig.h).
+//
+// One entry point, import_calibration(), used by `mvpose3d rig convert` and by every command that
+// takes --cameras (with --cameras-format). The formats, what is read from each, units and
+// conventions are tabulated in docs/own_cameras.md ("Calibration formats"); in short:
+//
+//   rig          our rig YAML (geometry/rig.h), mm
+//   easymocap    EasyMocap's intri.yml + extri.yml (OpenCV FileStorage): names, K_<c>, dist_<c>,
+//                R_<c> (Rodrigues) or Rot_<c> (matrix), T_<c>; m
+//   opencv       one camera in OpenCV FileStorage YAML/XML: camera_matrix, distortion_coefficients
+//                (4 or 5), image_width/height; identity pose unless R and T are given; unit not
+//                recorded
+//   toml         aniposelib's CameraGroup.dump (anipose, freemocap), Pose2Sim's Calib.toml,
+//                Caliscope: [<table>] with name, size, matrix, distortions, rotation (Rodrigues or
+//                3×3), translation, fisheye; unit not recorded (Pose2Sim: m; anipose: the board's)
+//   panoptic     CMU Panoptic calibration_<seq>.json: cameras[] with name, type, resolution, K,
+//                distCoef, R, t; cm
+//   colmap       COLMAP's text model, cameras.txt + images.txt (a folder or the two files);
+//                the reconstruction's unit is arbitrary
+//   h36m         una-dinosauria's cameras.h5 (Human3.6M); mm; select a subject (S1, S5, ...)
+//   totalcapture Total Capture's calibration.cal; m in the file (the reader converts)
+//
+// Conventions on output: R is world→camera (X_cam = R·X_world + t), t in mm, pixel centres at
+// integer coordinates (COLMAP's principal point, whose origin is the corner of the top-left pixel,
+// is shifted by −0.5 px).
+//
+// Units: every length is scaled to mm. A format that records its unit uses it unless `units`
+// overrides it; a format that does not record one needs `units` when any translation is non-zero
+// (an error says so). The unit used and where it came from are logged.
+#pragma once
+
+#include "mvpose3d/config/schema.h"
+#include "mvpose3d/geometry/rig.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mvpose3d {
+
+enum class CalibrationFormat {
+  kRig,
+  kEasyMocap,
+  kOpenCv,
+  kToml,
+  kPanoptic,
+  kColmap,
+  kH36m,
+  kTotalCapture,
+};
+
+template <>
+struct EnumNames<CalibrationFormat> {
+  static constexpr EnumName<CalibrationFormat> table[] = {
+      {CalibrationFormat::kRig, "rig"},
+      {CalibrationFormat::kEasyMocap, "easymocap"},
+      {CalibrationFormat::kOpenCv, "opencv"},
+      {CalibrationFormat::kToml, "toml"},
+      {CalibrationFormat::kPanoptic, "panoptic"},
+      {CalibrationFormat::kColmap, "colmap"},
+      {CalibrationFormat::kH36m, "h36m"},
+      {CalibrationFormat::kTotalCapture, "totalcapture"}};
+};
+
+// A length unit of a calibration file.
+enum class LengthUnit { kMillimetre, kCentimetre, kMetre };
+
+template <>
+struct EnumNames<LengthUnit> {
+  static constexpr EnumName<LengthUnit> table[] = {
+      {LengthUnit::kMillimetre, "mm"}, {LengthUnit::kCentimetre, "cm"}, {LengthUnit::kMetre, "m"}};
+};
+
+// Millimetres per unit (1, 10, 1000).
+double millimetres_per(LengthUnit unit);
+
+// The unit a format records, or nullopt when the file does not say (toml, opencv, colmap).
+std::optional<LengthUnit> format_length_unit(CalibrationFormat format);
+
+struct CalibrationImport {
+  // The file(s) or folder: easymocap takes intri.yml and extri.yml, or their folder; colmap
+  // cameras.txt and images.txt, or their folder; every other format one file.
+  std::vector<std::filesystem::path> inputs;
+  CalibrationFormat format = CalibrationFormat::kRig;
+  // The unit of the file's lengths; nullopt = the format's own (format_length_unit).
+  std::optional<LengthUnit> units;
+  // Which cameras, in this order: comma-separated names; or a group: Panoptic's camera `type`
+  // (vga, hd, kinect-color...), Human3.6M's subject (S1, ...). Empty = all, in file order.
+  std::string select;
+};
+
+// Reads the calibration, scales it to mm, selects cameras; the rig's name is the first input's
+// stem. Throws Error naming the file and the line or key, and what was wrong.
+Rig import_calibration(const CalibrationImport& request);
+
+// What the triangulate command (and any command with --cameras) calls: `format` and `units` are
+// names ("rig", "toml", ...; "mm", "cm", "m" or "" for the format's own); `cameras` may name two
+// files separated by a comma (easymocap: intri.yml,extri.yml). Bad names throw UsageError.
+Rig load_cameras(const std::string& cameras,
+                 const std::string& format = "rig",
+                 const std::string& units = "",
+                 const std::string& select = "");
+
+// The help text of a --cameras-format option: the known names.
+std::string calibration_format_help();
+
+}  // namespace mvpose3d
