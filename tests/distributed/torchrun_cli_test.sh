@@ -26,6 +26,10 @@ has "$dir/run/rank1.log" "step 2/2"
 expect 0 "$torchrun" --no-python --nproc-per-node 2 --master-addr 127.0.0.1 --master-port "$port" \
   "$bin" train --resume "$dir/run" --set train.steps=3
 has "$dir/run/final_metrics.json" '"step": 3'
+# Resumed by one process: it continues, warning that the BatchNorm shares differ.
+expect 0 "$bin" train --resume "$dir/run" --set train.steps=4
+has "$err" "resuming a run trained by 2 process(es) with 1"
+has "$dir/run/final_metrics.json" '"step": 4'
 
 # A global batch that does not split into equal shares is refused, naming the key.
 expect 1 launch --run-dir "$dir/odd" --set train.batch_size=3
