@@ -31,8 +31,9 @@ namespace mvpose3d::distributed {
 
 class DataParallel {
  public:
-  // `model` is on job->device(). With sync_batchnorm, its BatchNorm layers (models::BatchNorm2d)
-  // normalise training batches with the statistics of the global batch.
+  // `model` is on job->device(). With sync_batchnorm, its BatchNorm layers
+  // (models::SyncableBatchNorm2d) normalise training batches with the statistics of the global
+  // batch.
   DataParallel(std::shared_ptr<DistributedContext> job,
                torch::nn::Module& model,
                bool sync_batchnorm);

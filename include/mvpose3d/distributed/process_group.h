@@ -6,9 +6,9 @@
 //   job->all_reduce_sum(losses, "the loss of step 12");
 //
 // Every wait on the other processes ends within train.distributed.timeout_s; a failed wait throws
-// Error naming this rank, what it waited for and where each other rank was (JobFailure below), so
-// a job whose rank crashed, was killed or hangs ends instead of hanging. A job of one process
-// (no launcher) needs no c10d: every collective is then a no-op.
+// Error naming this rank, what it waited for and where each other rank was, so a job whose rank
+// crashed, was killed or hangs ends instead of hanging. A job of one process (no launcher) needs
+// no c10d: every collective is then a no-op.
 #pragma once
 
 #include "mvpose3d/config/train_config.h"
