@@ -25,7 +25,8 @@ log() { printf '[setup] %s\n' "$*"; }
 # --- 1. Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-venv
   libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
-  libcpptoml-dev nlohmann-json3-dev libcsv-dev)
+  libcpptoml-dev nlohmann-json3-dev libcsv-dev
+  libgloo-dev)  # libgloo-dev: the Gloo headers c10d's ProcessGroupGloo needs (the torch wheel has none)
 if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do

@@ -4,9 +4,15 @@
 // Trains the configured model in a new run directory (<output_root>/<name>/<timestamp>/, or
 // --run-dir), or continues an interrupted run from its checkpoints/last.pt with the run's own
 // config.resolved.yaml (--set may change it, e.g. train.steps to train longer).
+//
+// Under torchrun or SLURM (RANK/WORLD_SIZE or SLURM_PROCID/SLURM_NTASKS set), every process runs
+// this command and they train one model data-parallel (docs/training.md): rank 0 creates the run
+// directory and writes its files, the others log to rank<N>.log in it.
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/distributed/launch_environment.h"
+#include "mvpose3d/distributed/process_group.h"
 #include "mvpose3d/run/run_dir.h"
 #include "mvpose3d/train/run.h"
 #include "mvpose3d/train/trainer.h"
@@ -24,6 +30,22 @@
 namespace mvpose3d::tools {
 
 namespace fs = std::filesystem;
+
+// The job this process belongs to, from the launcher's environment.
+std::shared_ptr<distributed::DistributedContext> join(const RunConfig& config) {
+  return distributed::join_job(distributed::read_launch_environment(), config.train.distributed);
+}
+
+// Runs `body`; a failure is also recorded for the other ranks, whose messages then name it.
+template <class Body>
+void run_as_rank(distributed::DistributedContext& job, Body&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    job.report_failure(e.what());
+    throw;
+  }
+}
 
 void add_train_command(CLI::App& app) {
   struct Options {
@@ -57,35 +79,48 @@ void add_train_command(CLI::App& app) {
                          ": not a run directory (no config.resolved.yaml)");
       }
       const LoadedConfig loaded = load_config_with_origins(resolved, o->overrides);
-      if (!o->overrides.empty()) write_file_atomic(resolved, to_yaml(loaded.config));
-      if (train::run_state(dir) == train::RunState::kNew) {
-        throw UsageError("train --resume " + dir.string() +
-                         ": the run has no checkpoint yet; start it again instead");
-      }
-      train::RunOptions resume;
-      resume.resume = true;
-      train::run_training(loaded.config, dir, resume, train::make_run_model(loaded.config));
+      const auto job = join(loaded.config);
+      run_as_rank(*job, [&] {
+        if (!o->overrides.empty() && job->is_main()) {
+          write_file_atomic(resolved, to_yaml(loaded.config));
+        }
+        if (train::run_state(dir) == train::RunState::kNew) {
+          throw UsageError("train --resume " + dir.string() +
+                           ": the run has no checkpoint yet; start it again instead");
+        }
+        train::RunOptions resume;
+        resume.resume = true;
+        resume.job = job;
+        train::run_training(loaded.config, dir, resume, train::make_run_model(loaded.config));
+      });
       return;
     }
     if (o->config.empty()) throw UsageError("train: --config FILE or --resume RUN_DIR is required");
     const LoadedConfig loaded = load_config_with_origins(o->config, o->overrides);
-    // Before any directory is created; the model is the one the run trains.
-    models::MultiViewPoseNet model = train::check_run_can_start(loaded.config);
-    fs::path dir;
-    if (o->run_dir.empty()) {
-      dir = start_run(loaded, command_line());
-    } else {
-      dir = o->run_dir;
-      if (train::run_state(dir) != train::RunState::kNew) {
-        throw UsageError("train: " + dir.string() +
-                         " already holds a run; continue it with --resume, or pick another "
-                         "--run-dir");
+    const auto job = join(loaded.config);
+    run_as_rank(*job, [&] {
+      // Before any directory is created; the model is the one the run trains.
+      models::MultiViewPoseNet model = train::check_run_can_start(loaded.config);
+      fs::path dir;
+      if (!job->is_main()) {
+        // Rank 0 alone creates the directory; the others learn its path from it.
+      } else if (o->run_dir.empty()) {
+        dir = start_run(loaded, command_line());
+      } else {
+        dir = o->run_dir;
+        if (train::run_state(dir) != train::RunState::kNew) {
+          throw UsageError("train: " + dir.string() +
+                           " already holds a run; continue it with --resume, or pick another "
+                           "--run-dir");
+        }
+        prepare_run_dir(loaded.config, dir, command_line());
       }
-      prepare_run_dir(loaded.config, dir, command_line());
-    }
-    train::RunOptions fresh;
-    fresh.init_weights = o->weights;
-    train::run_training(loaded.config, dir, fresh, std::move(model));
+      dir = job->share_from_main("run directory", dir.string());
+      train::RunOptions fresh;
+      fresh.init_weights = o->weights;
+      fresh.job = job;
+      train::run_training(loaded.config, dir, fresh, std::move(model));
+    });
   });
 }
 

@@ -43,6 +43,15 @@ MultiviewLoader::MultiviewLoader(std::shared_ptr<const MultiviewDataset> dataset
                  options_.batch_size);
   MVPOSE3D_CHECK(
       options_.workers >= 0, "MultiviewLoader: workers must be >= 0, got {}", options_.workers);
+  MVPOSE3D_CHECK(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards,
+                 "MultiviewLoader: shard {} of {} does not exist",
+                 options_.shard,
+                 options_.shards);
+  MVPOSE3D_CHECK(options_.batch_size % options_.shards == 0,
+                 "MultiviewLoader: the global batch of {} samples does not split into {} equal "
+                 "shares (one per process)",
+                 options_.batch_size,
+                 options_.shards);
   const std::int64_t n = dataset_->size();
   MVPOSE3D_CHECK(n > 0, "MultiviewLoader: the dataset is empty");
   batches_per_epoch_ = options_.drop_last ? n / options_.batch_size
@@ -74,8 +83,10 @@ MultiviewLoader::~MultiviewLoader() {
 std::vector<std::int64_t> MultiviewLoader::batch_indices(std::int64_t batch) const {
   const std::int64_t n = dataset_->size();
   const std::int64_t epoch = batch / batches_per_epoch_;
-  const std::int64_t first = (batch % batches_per_epoch_) * options_.batch_size;
-  const std::int64_t last = std::min(n, first + options_.batch_size);
+  const std::int64_t batch_first = (batch % batches_per_epoch_) * options_.batch_size;
+  const std::int64_t share = options_.batch_size / options_.shards;
+  const std::int64_t first = batch_first + options_.shard * share;
+  const std::int64_t last = std::min(n, std::min(first + share, batch_first + options_.batch_size));
   const std::uint64_t key = hash_values({options_.seed, static_cast<std::uint64_t>(epoch)});
   std::vector<std::int64_t> indices;
   indices.reserve(static_cast<std::size_t>(last - first));

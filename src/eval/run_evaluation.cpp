@@ -56,6 +56,55 @@ class ModeRestorer {
   bool training_;
 };
 
+struct Prediction {
+  at::Tensor joints;  // [B, J, 3] mm, on the CPU
+  at::Tensor valid;   // [B, J] bool, or undefined (all valid)
+};
+
+// The sharded pass (EvaluationSharding): rounds of `processes` batches, of which this process
+// computes one; its prediction travels packed as [batch_size·J·4 + 1] doubles (x, y, z, valid per
+// joint, then the batch's size), exact for float and double predictions.
+template <class Predict, class Feed>
+void evaluate_sharded(MultiviewLoader& loader,
+                      const EvaluationRunOptions& options,
+                      at::ScalarType dtype,
+                      int64_t joints,
+                      const Predict& predict,
+                      const Feed& feed) {
+  const EvaluationSharding& sharding = options.sharding;
+  MVPOSE3D_CHECK(sharding.gather != nullptr, "run_evaluation: a sharded pass needs a gather");
+  const int64_t rows = options.batch_size;
+  for (bool more = true; more;) {
+    std::vector<MultiviewBatch> round;
+    while (static_cast<int>(round.size()) < sharding.processes) {
+      auto batch = loader.next();
+      if (!batch) {
+        more = false;
+        break;
+      }
+      round.push_back(std::move(*batch));
+    }
+    if (round.empty()) break;
+    at::Tensor packed = at::zeros({rows * joints * 4 + 1}, at::kDouble);
+    if (sharding.process < static_cast<int>(round.size())) {
+      const Prediction p = predict(round[sharding.process]);
+      const int64_t b = p.joints.size(0);
+      const at::Tensor valid = p.valid.defined() ? p.valid : at::ones({b, joints}, at::kBool);
+      at::Tensor view = packed.narrow(0, 0, rows * joints * 4).view({rows, joints, 4});
+      view.narrow(0, 0, b).narrow(2, 0, 3).copy_(p.joints);
+      view.narrow(0, 0, b).select(2, 3).copy_(valid);
+      packed[-1] = static_cast<double>(b);
+    }
+    const std::vector<at::Tensor> all = sharding.gather(packed);
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      const int64_t b = static_cast<int64_t>(all[i][-1].item<double>());
+      const at::Tensor view =
+          all[i].narrow(0, 0, rows * joints * 4).view({rows, joints, 4}).narrow(0, 0, b);
+      feed(round[i], Prediction{view.narrow(2, 0, 3).to(dtype), view.select(2, 3).to(at::kBool)});
+    }
+  }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -98,23 +147,34 @@ EvaluationRunStats run_evaluation(models::MultiViewPoseNet& net,
 
   EvaluationRunStats stats;
   const auto start = std::chrono::steady_clock::now();
+  // [B, J, 3] joints and [B, J] validity on the CPU for one batch.
+  const auto predict = [&](const MultiviewBatch& batch) {
+    const auto model_start = std::chrono::steady_clock::now();
+    const auto images = models::imagenet_normalize(batch.images.to(options.device));
+    const auto out = net->forward(images, camera_batch_from(batch).to(options.device), true);
+    MVPOSE3D_CHECK(out.joints3d_mm.defined(),
+                   "run_evaluation: the network returned no 3D joints for camera set {}",
+                   camera_set);
+    // Copying to the host waits for the device, so the time covers the whole forward pass.
+    Prediction p{
+        out.joints3d_mm.to(at::kCPU),
+        out.joints3d_valid.defined() ? out.joints3d_valid.to(at::kCPU) : out.joints3d_valid};
+    stats.model_seconds += seconds_since(model_start);
+    return p;
+  };
+  const auto feed = [&](const MultiviewBatch& batch, const Prediction& p) {
+    evaluator.process(batch, p.joints, p.valid, camera_set);
+    stats.samples += batch.size();
+    ++stats.batches;
+  };
   if (dataset->size() > 0) {
     MultiviewLoader loader(dataset, loader_options);
-    while (auto batch = loader.next()) {
-      const auto model_start = std::chrono::steady_clock::now();
-      const auto images = models::imagenet_normalize(batch->images.to(options.device));
-      const auto out = net->forward(images, camera_batch_from(*batch).to(options.device), true);
-      MVPOSE3D_CHECK(out.joints3d_mm.defined(),
-                     "run_evaluation: the network returned no 3D joints for camera set {}",
-                     camera_set);
-      // Copying to the host waits for the device, so the time covers the whole forward pass.
-      const auto joints = out.joints3d_mm.to(at::kCPU);
-      const auto valid =
-          out.joints3d_valid.defined() ? out.joints3d_valid.to(at::kCPU) : out.joints3d_valid;
-      stats.model_seconds += seconds_since(model_start);
-      evaluator.process(*batch, joints, valid, camera_set);
-      stats.samples += batch->size();
-      ++stats.batches;
+    if (options.sharding.processes <= 1) {
+      while (auto batch = loader.next()) feed(*batch, predict(*batch));
+    } else {
+      const at::ScalarType dtype = net->parameters().front().scalar_type();
+      const int64_t joints = dataset->skeleton().num_joints();
+      evaluate_sharded(loader, options, dtype, joints, predict, feed);
     }
   }
   stats.seconds = seconds_since(start);
@@ -137,7 +197,8 @@ EvalSummary evaluate_model(models::MultiViewPoseNet& net,
                            const RunConfig& config,
                            const at::Device& device,
                            const std::vector<NamedDataset>& sets,
-                           bool keep_predictions) {
+                           bool keep_predictions,
+                           const EvaluationSharding& sharding) {
   MVPOSE3D_CHECK(!sets.empty(), "evaluate_model: no camera set to evaluate");
   EvaluatorOptions options = evaluator_options_for(*sets.front().dataset, config.data.type);
   options.procrustes = config.eval.procrustes;
@@ -148,6 +209,7 @@ EvalSummary evaluate_model(models::MultiViewPoseNet& net,
   run.workers = config.data.workers;
   run.device = device;
   run.max_samples = config.eval.samples;
+  run.sharding = sharding;
   for (const auto& set : sets) {
     run_evaluation(net, set.dataset, set.name, run, evaluator);
   }

@@ -1,6 +1,8 @@
 // The 1×1 convolution blocks the decoder and the fusion blocks are built from.
 #pragma once
 
+#include "mvpose3d/models/syncable_batch_norm.h"
+
 #include <cstdint>
 
 #include <torch/nn/modules/activation.h>
@@ -17,7 +19,7 @@ inline torch::nn::Conv2d conv1x1(int64_t in, int64_t out, bool bias) {
 // 1×1 convolution (no bias: BN follows) → BatchNorm → ReLU, appended to `seq`.
 inline void append_conv_bn_relu(torch::nn::Sequential& seq, int64_t in, int64_t out) {
   seq->push_back(conv1x1(in, out, false));
-  seq->push_back(torch::nn::BatchNorm2d(out));
+  seq->push_back(SyncableBatchNorm2d(out));
   seq->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
 }
 

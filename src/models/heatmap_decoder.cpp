@@ -51,7 +51,7 @@ HeatmapDecoderImpl::HeatmapDecoderImpl(const HeatmapDecoderOptions& options) : o
                                 .padding(padding)
                                 .output_padding(output_padding)
                                 .bias(false)));
-    deconv_layers->push_back(nn::BatchNorm2d(o.channels()));
+    deconv_layers->push_back(SyncableBatchNorm2d(o.channels()));
     deconv_layers->push_back(nn::ReLU(nn::ReLUOptions(true)));
     in = o.channels();
   }

@@ -35,11 +35,11 @@ nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t
 
 nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride) {
   if (stride == 1 && in == out) return nullptr;
-  return nn::Sequential(conv(in, out, 1, stride, 0), nn::BatchNorm2d(out));
+  return nn::Sequential(conv(in, out, 1, stride, 0), SyncableBatchNorm2d(out));
 }
 
 // bn(conv(x)), or conv(x) once bn is folded into conv.
-torch::Tensor conv_bn(nn::Conv2d& conv, nn::BatchNorm2d& bn, const torch::Tensor& x) {
+torch::Tensor conv_bn(nn::Conv2d& conv, SyncableBatchNorm2d& bn, const torch::Tensor& x) {
   auto y = conv(x);
   return bn ? bn(y) : y;
 }
@@ -48,9 +48,9 @@ torch::Tensor conv_bn(nn::Conv2d& conv, nn::BatchNorm2d& bn, const torch::Tensor
 int64_t fold_member(nn::Module& owner,
                     const std::string& name,
                     nn::Conv2d& conv,
-                    nn::BatchNorm2d& bn) {
+                    SyncableBatchNorm2d& bn) {
   if (!bn) return 0;
-  fold_batchnorm_into(conv, bn);
+  fold_batchnorm_into(conv, nn::BatchNorm2d(std::shared_ptr<nn::BatchNorm2dImpl>(bn.ptr())));
   owner.unregister_module(name);
   bn = nullptr;
   return 1;
@@ -148,9 +148,9 @@ ResNetOptions resnet_options_from_name(const std::string& name) {
 
 BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t width, int64_t stride) {
   conv1 = register_module("conv1", conv(in_channels, width, 3, stride, 1));
-  bn1 = register_module("bn1", nn::BatchNorm2d(width));
+  bn1 = register_module("bn1", SyncableBatchNorm2d(width));
   conv2 = register_module("conv2", conv(width, width, 3, 1, 1));
-  bn2 = register_module("bn2", nn::BatchNorm2d(width));
+  bn2 = register_module("bn2", SyncableBatchNorm2d(width));
   downsample = make_downsample(in_channels, width, stride);
   if (downsample) register_module("downsample", downsample);
 }
@@ -171,11 +171,11 @@ int64_t BasicBlockImpl::fold_batchnorm() {
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t width, int64_t stride) {
   const int64_t out_channels = width * 4;
   conv1 = register_module("conv1", conv(in_channels, width, 1, 1, 0));
-  bn1 = register_module("bn1", nn::BatchNorm2d(width));
+  bn1 = register_module("bn1", SyncableBatchNorm2d(width));
   conv2 = register_module("conv2", conv(width, width, 3, stride, 1));
-  bn2 = register_module("bn2", nn::BatchNorm2d(width));
+  bn2 = register_module("bn2", SyncableBatchNorm2d(width));
   conv3 = register_module("conv3", conv(width, out_channels, 1, 1, 0));
-  bn3 = register_module("bn3", nn::BatchNorm2d(out_channels));
+  bn3 = register_module("bn3", SyncableBatchNorm2d(out_channels));
   downsample = make_downsample(in_channels, out_channels, stride);
   if (downsample) register_module("downsample", downsample);
 }
@@ -212,7 +212,7 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(op
 
   conv1 = register_module(
       "conv1", nn::Conv2d(nn::Conv2dOptions(3, o.width(), 7).stride(2).padding(3).bias(false)));
-  bn1 = register_module("bn1", nn::BatchNorm2d(o.width()));
+  bn1 = register_module("bn1", SyncableBatchNorm2d(o.width()));
   maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   int64_t in_channels = o.width();
   for (int64_t s = 0; s < o.stages(); ++s) {

@@ -38,13 +38,28 @@ std::string shell_quote(const std::string& arg) {
   return quoted + "'";
 }
 
+struct JobRecord {
+  int world_size = 1;
+  std::string backend = "none";
+  std::string hosts;
+};
+JobRecord& job_record() {
+  static JobRecord record;
+  return record;
+}
+
 }  // namespace
+
+void record_job(int world_size, const std::string& backend, const std::vector<std::string>& hosts) {
+  job_record() = {world_size, backend, fmt::format("{}", fmt::join(hosts, ","))};
+}
 
 std::string EnvironmentInfo::to_text() const {
   return fmt::format(
       "git_sha: {}\nmvpose3d_version: {}\nlibtorch_version: {}\ncuda_compiled: {}\ncuda_available: "
       "{}\n"
-      "cuda_device: {}\nnum_threads: {}\nhostname: {}\ncommand_line: {}\n",
+      "cuda_device: {}\nnum_threads: {}\nhostname: {}\ncommand_line: {}\nworld_size: {}\n"
+      "distributed_backend: {}\nhosts: {}\n",
       git_sha,
       mvpose3d_version,
       libtorch_version,
@@ -53,7 +68,10 @@ std::string EnvironmentInfo::to_text() const {
       cuda_device.empty() ? "none" : cuda_device,
       num_threads,
       hostname,
-      command_line);
+      command_line,
+      world_size,
+      distributed_backend,
+      hosts.empty() ? hostname : hosts);
 }
 
 EnvironmentInfo collect_environment(const std::vector<std::string>& argv) {
@@ -74,6 +92,9 @@ EnvironmentInfo collect_environment(const std::vector<std::string>& argv) {
   env.num_threads = at::get_num_threads();
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size()) == 0) env.hostname = host.data();
+  env.world_size = job_record().world_size;
+  env.distributed_backend = job_record().backend;
+  env.hosts = job_record().hosts;
   for (size_t i = 0; i < argv.size(); ++i)
     env.command_line += (i ? " " : "") + shell_quote(argv[i]);
   return env;

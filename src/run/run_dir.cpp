@@ -64,7 +64,7 @@ void prepare_run_dir(const RunConfig& config,
   write_file_atomic(resolved, yaml);
 }
 
-RunLog::RunLog(fs::path run_dir) : file_(std::move(run_dir) / "log.txt") {
+RunLog::RunLog(const fs::path& run_dir, const std::string& file_name) : file_(run_dir / file_name) {
   add_log_file(file_);
 }
 

@@ -19,6 +19,7 @@ constexpr const char* kBestMetricKey = "trainer.best_metric";
 constexpr const char* kBestStepKey = "trainer.best_step";
 constexpr const char* kSkippedKey = "trainer.skipped_steps";
 constexpr const char* kRngKey = "trainer.cpu_rng_state";
+constexpr const char* kWorldSizeKey = "trainer.world_size";
 
 c10::IValue read_key(torch::serialize::InputArchive& archive,
                      const char* key,
@@ -57,6 +58,7 @@ void save_training_checkpoint(const std::filesystem::path& file,
         a.write(kBestStepKey, c10::IValue(progress.best_step));
         a.write(kSkippedKey, c10::IValue(progress.skipped_steps));
         a.write(kRngKey, rng_state);
+        a.write(kWorldSizeKey, c10::IValue(progress.world_size));
       });
 }
 
@@ -70,6 +72,8 @@ TrainingProgress load_training_checkpoint(const std::filesystem::path& file,
     progress.best_metric = read_key(a, kBestMetricKey, file).toDouble();
     progress.best_step = read_key(a, kBestStepKey, file).toInt();
     progress.skipped_steps = read_key(a, kSkippedKey, file).toInt();
+    c10::IValue world_size;  // absent in checkpoints of single-process versions
+    if (a.try_read(kWorldSizeKey, world_size)) progress.world_size = world_size.toInt();
     torch::serialize::InputArchive optimizer_archive;
     MVPOSE3D_CHECK(a.try_read(kOptimizerKey, optimizer_archive),
                    "checkpoint '{}' has no optimiser state",

@@ -149,8 +149,13 @@ void EvalHook::after_train(Trainer& trainer) {
 
 void EvalHook::evaluate(Trainer& trainer, bool final) {
   const RunConfig& config = trainer.config();
-  const eval::EvalSummary summary = eval::evaluate_model(
-      trainer.model(), config, trainer.device(), sets_, final && config.eval.save_predictions);
+  const eval::EvaluationSharding sharding = trainer.prepare_evaluation();
+  const eval::EvalSummary summary = eval::evaluate_model(trainer.model(),
+                                                         config,
+                                                         trainer.device(),
+                                                         sets_,
+                                                         final && config.eval.save_predictions,
+                                                         sharding);
   const std::int64_t step = trainer.progress().step;
   spdlog::info("evaluation at step {}:\n{}", step, summary.brief_report());
   JsonObject line = {{"step", step}, {"kind", "eval"}};
@@ -160,7 +165,7 @@ void EvalHook::evaluate(Trainer& trainer, bool final) {
   // Model selection on the first camera set (the seen cameras in every shipped config).
   trainer.report_evaluation(summary.overall(sets_.front().name).mpjpe_mm);
   const TrainingProgress& progress = trainer.progress();
-  if (final) {
+  if (final && trainer.writes_files()) {
     summary.write(trainer.run_dir(), "results");
     JsonObject metrics = {{"step", step}, {"best_step", progress.best_step}};
     metrics.update(summary.to_json_object());
@@ -172,6 +177,7 @@ void EvalHook::evaluate(Trainer& trainer, bool final) {
 // --- CheckpointHook ---------------------------------------------------------------------------
 
 void CheckpointHook::save(Trainer& trainer, const char* name) {
+  if (!trainer.writes_files()) return;  // rank 0 saves the job's one model
   const auto file = trainer.run_dir() / "checkpoints" / fmt::format("{}.pt", name);
   save_training_checkpoint(file,
                            trainer.model(),

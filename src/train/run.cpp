@@ -30,9 +30,11 @@ void run_training(const RunConfig& config,
                   const RunOptions& options,
                   models::MultiViewPoseNet model) {
   at::globalContext().setDeterministicAlgorithms(config.deterministic, /*warn_only=*/false);
-  const RunLog log(run_dir);
+  const bool main = !options.job || options.job->is_main();
+  const RunLog log(run_dir, main ? "log.txt" : fmt::format("rank{}.log", options.job->rank()));
   TrainerOptions to;
   to.run_dir = run_dir;
+  to.job = options.job;
   if (options.resume) {
     to.resume_from = last_checkpoint_path(run_dir);
     MVPOSE3D_CHECK(fs::exists(to.resume_from),

@@ -49,8 +49,9 @@ models::MultiViewPoseNet make_run_model(const RunConfig& config) {
 Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
-      device_(eval::default_device()),
-      model_(std::move(model)) {
+      device_(options_.job ? options_.job->device() : eval::default_device()),
+      model_(std::move(model)),
+      job_(options_.job ? options_.job : distributed::single_process_context(device_)) {
   MVPOSE3D_CHECK(!options_.run_dir.empty(), "Trainer: no run directory");
   MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
                  "Trainer: resume and fine-tune weights are exclusive");
@@ -66,6 +67,37 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
     load_training_checkpoint(options_.init_weights, model_, nullptr);
     spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
   }
+  MVPOSE3D_CHECK(config_.train.batch_size % job_->world_size() == 0,
+                 "train.batch_size = {} (the global batch) does not split into equal shares for "
+                 "{} processes: use a multiple of the world size",
+                 config_.train.batch_size,
+                 job_->world_size());
+  if (!options_.resume_from.empty() && progress_.world_size != job_->world_size()) {
+    spdlog::warn(
+        "resuming a run trained by {} process(es) with {}: the sample stream continues, but "
+        "{}, so the steps ahead are not those of an uninterrupted run",
+        progress_.world_size,
+        job_->world_size(),
+        config_.train.distributed.sync_batchnorm
+            ? "the gradients are summed in another order"
+            : "BatchNorm normalises each process's share of the batch, which is now another size");
+  }
+  progress_.world_size = job_->world_size();
+  parallel_ = distributed::make_data_parallel(job_, *model_, config_.train.distributed);
+}
+
+eval::EvaluationSharding Trainer::prepare_evaluation() {
+  eval::EvaluationSharding sharding;
+  if (!parallel_) return sharding;
+  const std::string what = fmt::format("the evaluation at step {}", progress_.step);
+  job_->set_phase(what);
+  parallel_->broadcast_buffers("rank 0's BatchNorm statistics before " + what);
+  sharding.process = job_->rank();
+  sharding.processes = job_->world_size();
+  sharding.gather = [job = job_, what](const at::Tensor& mine) {
+    return job->all_gather(mine, "the predictions of " + what);
+  };
+  return sharding;
 }
 
 Trainer::~Trainer() = default;
@@ -89,6 +121,7 @@ bool Trainer::report_evaluation(double metric) {
 }
 
 void Trainer::append_metrics(const std::string& json_object) {
+  if (!writes_files()) return;
   std::ofstream out(options_.run_dir / "metrics.jsonl", std::ios::app);
   out << json_object << '\n';
   MVPOSE3D_CHECK(out.good(), "{}: cannot append", (options_.run_dir / "metrics.jsonl").string());
@@ -98,7 +131,7 @@ void Trainer::prepare_metrics_file() {
   // A resumed run drops what the interrupted one logged after its last checkpoint, so the file
   // reads as one uninterrupted run.
   const auto file = options_.run_dir / "metrics.jsonl";
-  if (!std::filesystem::exists(file)) return;
+  if (!writes_files() || !std::filesystem::exists(file)) return;
   std::istringstream in(read_text_file(file));
   std::string kept;
   for (std::string line; std::getline(in, line);) {
@@ -111,10 +144,11 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   const TrainConfig& tc = config_.train;
   StepResult r;
   r.step = progress_.step;
-  r.samples = batch.size();
+  r.samples = batch.size() * job_->world_size();
   r.learning_rate = learning_rate_at(tc.schedule, tc.optimizer.lr, r.step, tc.steps);
   set_learning_rate(*optimizer_, r.learning_rate);
   model_->train();
+  if (parallel_) parallel_->before_forward();
 
   const bool through_dlt = uses_3d_loss(tc.loss, r.step);
   const models::PoseOutput out =
@@ -125,7 +159,11 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   // One device-to-host copy for the total and every term (not one sync per scalar).
   std::vector<at::Tensor> scalars{loss.total.detach()};
   for (const auto& [name, value] : loss.terms) scalars.push_back(value);
-  const at::Tensor host = at::stack(scalars).to(at::kCPU, at::kDouble);
+  at::Tensor host = at::stack(scalars).to(at::kCPU, at::kDouble);
+  if (parallel_) {  // the mean over the ranks' equal shares: the global batch's losses
+    job_->all_reduce_sum(host, fmt::format("the losses of step {}", r.step));
+    host.div_(job_->world_size());
+  }
   r.total_loss = host[0].item<double>();
   std::size_t k = 1;
   for (const auto& [name, value] : loss.terms) r.terms[name] = host[k++].item<double>();
@@ -133,7 +171,11 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   optimizer_->zero_grad();
   bool finite = std::isfinite(r.total_loss);
   if (finite) {
-    loss.total.backward();
+    if (parallel_) {
+      parallel_->backward(loss.total, fmt::format("step {}", r.step));
+    } else {
+      loss.total.backward();
+    }
     // max_norm = inf measures the norm without clipping.
     const double max_norm =
         tc.grad_clip_norm > 0 ? tc.grad_clip_norm : std::numeric_limits<double>::infinity();
@@ -179,11 +221,14 @@ void Trainer::train() {
   lo.repeat = true;
   lo.seed = static_cast<std::uint64_t>(config_.seed);
   lo.start_batch = progress_.step;
+  lo.shard = job_->rank();  // this rank's share of every global batch
+  lo.shards = job_->world_size();
   std::exception_ptr error;
   try {
     MultiviewLoader loader(make_dataset(config_.data, config_.seed, "train"), lo);
     while (progress_.step < config_.train.steps && stop_reason_.empty()) {
       const auto start = std::chrono::steady_clock::now();
+      job_->set_phase(fmt::format("step {}", progress_.step));
       const MultiviewBatch batch = loader.next()->to(device_);
       StepResult result = run_step(batch);
       result.seconds =
@@ -191,6 +236,10 @@ void Trainer::train() {
       ++progress_.step;
       for (auto& hook : hooks_) hook->after_step(*this, result);
     }
+  } catch (const std::exception& e) {
+    job_->report_failure(fmt::format("at step {}: {}", progress_.step, e.what()));
+    error = std::current_exception();
+    failed_ = true;
   } catch (...) {
     error = std::current_exception();
     failed_ = true;

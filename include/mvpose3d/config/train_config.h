@@ -51,6 +51,40 @@ struct EnumNames<NanPolicy> {
                                                   {NanPolicy::kStop, "stop"}};
 };
 
+// train.distributed.backend: the c10d process group of a job of several processes.
+enum class DistributedBackend { kAuto, kNccl, kGloo };
+template <>
+struct EnumNames<DistributedBackend> {
+  static constexpr EnumName<DistributedBackend> table[] = {{DistributedBackend::kAuto, "auto"},
+                                                           {DistributedBackend::kNccl, "nccl"},
+                                                           {DistributedBackend::kGloo, "gloo"}};
+};
+
+// train.distributed: data-parallel training when the job has several processes (torchrun or
+// SLURM set the world size; docs/training.md). A job of one process ignores it.
+struct DistributedConfig {
+  DistributedBackend backend = DistributedBackend::kAuto;
+  int timeout_s = 300;
+  bool sync_batchnorm = false;
+
+  template <class Visitor>
+  void visit(Visitor& v) {
+    v("backend",
+      backend,
+      "c10d process group: auto (nccl on CUDA, gloo on the CPU), nccl (CUDA only) or gloo");
+    v("timeout_s",
+      timeout_s,
+      "seconds a process waits for the others (rendezvous, any collective) before it exits with "
+      "an error naming the rank it waited for",
+      Positive());
+    v("sync_batchnorm",
+      sync_batchnorm,
+      "BatchNorm statistics over the global batch (as PyTorch's SyncBatchNorm) instead of each "
+      "process's share of it");
+  }
+};
+MVPOSE3D_CONFIG_EQUALITY(DistributedConfig)
+
 // train.optimizer
 struct OptimizerConfig {
   OptimizerType type = OptimizerType::kAdam;
@@ -125,11 +159,16 @@ struct TrainConfig {
   int checkpoint_every = 500;
   int log_every = 50;
   NanPolicy nan_policy = NanPolicy::kSkip;
+  DistributedConfig distributed;
 
   template <class Visitor>
   void visit(Visitor& v) {
     v("steps", steps, "optimiser steps", Positive());
-    v("batch_size", batch_size, "multi-view samples per step", Positive());
+    v("batch_size",
+      batch_size,
+      "multi-view samples per step: the global batch, shared among the processes of a "
+      "distributed job",
+      Positive());
     v("optimizer", optimizer, "optimiser");
     v("schedule", schedule, "learning-rate schedule");
     v("loss", loss, "losses");
@@ -147,6 +186,7 @@ struct TrainConfig {
       NonNegative());
     v("log_every", log_every, "log every this many steps", Positive());
     v("nan_policy", nan_policy, "on a non-finite loss or gradient: skip the step, or stop the run");
+    v("distributed", distributed, "data-parallel training over several processes");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(TrainConfig)

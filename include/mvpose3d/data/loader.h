@@ -40,6 +40,11 @@ struct LoaderOptions {
   // The first global batch returned: resuming a run at step k starts at batch k, so the stream
   // continues exactly where an uninterrupted run would be.
   std::int64_t start_batch = 0;
+  // Data parallelism: this process returns only its share of every global batch, the samples
+  // [shard·B/shards, (shard+1)·B/shards) of it, so the job as a whole sees the same stream for
+  // any number of processes. batch_size (B, the global batch) must be a multiple of shards.
+  int shard = 0;
+  int shards = 1;
 };
 
 class MultiviewLoader {
@@ -57,7 +62,8 @@ class MultiviewLoader {
   std::int64_t batches_per_epoch() const { return batches_per_epoch_; }
   const MultiviewDataset& dataset() const { return *dataset_; }
 
-  // The dataset indices of global batch number `batch` (epoch = batch / batches_per_epoch()).
+  // The dataset indices of global batch number `batch` (epoch = batch / batches_per_epoch()),
+  // this process's share of it (LoaderOptions::shard).
   std::vector<std::int64_t> batch_indices(std::int64_t batch) const;
 
  private:

@@ -17,6 +17,7 @@
 #include "mvpose3d/models/pose_net.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,11 +26,22 @@
 
 namespace mvpose3d::eval {
 
+// An evaluation pass shared by the processes of a data-parallel job: batch k of the pass is
+// computed by process k % processes, and gather (the job's all-gather: this process's tensor in,
+// every process's out, in rank order) brings every prediction to every process, which feeds its
+// evaluator the whole pass in order, so the summary equals a single process's exactly.
+struct EvaluationSharding {
+  int process = 0;
+  int processes = 1;
+  std::function<std::vector<at::Tensor>(const at::Tensor&)> gather;
+};
+
 struct EvaluationRunOptions {
   int batch_size = 8;            // samples per forward pass
   int workers = 1;               // data loading threads (0 = load on the calling thread)
   at::Device device = at::kCPU;  // where the network runs (the network is moved there)
   int64_t max_samples = -1;      // evaluate the first max_samples samples (-1 = all)
+  EvaluationSharding sharding;   // a job of several processes shares the forward passes
 };
 
 // Timing of one run.
@@ -72,6 +84,7 @@ EvalSummary evaluate_model(models::MultiViewPoseNet& net,
                            const RunConfig& config,
                            const at::Device& device,
                            const std::vector<NamedDataset>& sets,
-                           bool keep_predictions);
+                           bool keep_predictions,
+                           const EvaluationSharding& sharding = {});
 
 }  // namespace mvpose3d::eval

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "mvpose3d/config/model_config.h"
+#include "mvpose3d/models/syncable_batch_norm.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -76,7 +77,7 @@ class BasicBlockImpl : public torch::nn::Module {
   int64_t fold_batchnorm();
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};  // empty once folded
+  SyncableBatchNorm2d bn1{nullptr}, bn2{nullptr};  // empty once folded
   torch::nn::Sequential downsample{nullptr};  // registered only when needed (as in torchvision)
 };
 TORCH_MODULE(BasicBlock);
@@ -90,7 +91,7 @@ class BottleneckImpl : public torch::nn::Module {
   int64_t fold_batchnorm();                       // as BasicBlock's
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  SyncableBatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -114,7 +115,7 @@ class ResNetEncoderImpl : public torch::nn::Module {
   const ResNetOptions& options() const { return options_; }
 
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};  // empty once folded
+  SyncableBatchNorm2d bn1{nullptr};  // empty once folded
   torch::nn::MaxPool2d maxpool{nullptr};
   std::vector<torch::nn::Sequential> layers;  // registered as "layer1", "layer2", ...
 

@@ -18,9 +18,16 @@ struct EnvironmentInfo {
   int num_threads = 0;           // at::get_num_threads()
   std::string hostname;
   std::string command_line;
+  int world_size = 1;                        // processes of the data-parallel job
+  std::string distributed_backend = "none";  // c10d backend: gloo, nccl, none
+  std::string hosts;                         // the job's hosts, comma-separated, in rank order
 
   std::string to_text() const;
 };
+
+// Records the data-parallel job this process belongs to (distributed::join_job calls it once),
+// for every environment collected afterwards.
+void record_job(int world_size, const std::string& backend, const std::vector<std::string>& hosts);
 
 // Collects the environment; `argv` is joined (shell-quoted) into command_line.
 EnvironmentInfo collect_environment(const std::vector<std::string>& argv);

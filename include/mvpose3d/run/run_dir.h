@@ -29,11 +29,12 @@ void prepare_run_dir(const RunConfig& config,
                      const std::filesystem::path& dir,
                      const std::vector<std::string>& argv);
 
-// While it lives, the default logger also writes to <run_dir>/log.txt (appending; a no-op when
-// start_run already added it, which the destructor then ends all the same).
+// While it lives, the default logger also writes to <run_dir>/<file_name> (appending; a no-op
+// when start_run already added it, which the destructor then ends all the same). The ranks of a
+// data-parallel job other than 0 log to rank<N>.log.
 class RunLog {
  public:
-  explicit RunLog(std::filesystem::path run_dir);
+  explicit RunLog(const std::filesystem::path& run_dir, const std::string& file_name = "log.txt");
   ~RunLog();
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;

@@ -22,6 +22,7 @@ struct TrainingProgress {
   double best_metric = std::numeric_limits<double>::infinity();  // lowest evaluation MPJPE, mm
   std::int64_t best_step = -1;                                   // the step it was reached at
   std::int64_t skipped_steps = 0;  // steps skipped by the non-finite guard
+  std::int64_t world_size = 1;     // processes of the job that trained it (data parallelism)
 };
 
 void save_training_checkpoint(const std::filesystem::path& file,

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "mvpose3d/config/run_config.h"
+#include "mvpose3d/distributed/process_group.h"
 #include "mvpose3d/models/pose_net.h"
 
 #include <filesystem>
+#include <memory>
 
 namespace mvpose3d::train {
 
@@ -26,6 +28,9 @@ models::MultiViewPoseNet check_run_can_start(const RunConfig& config);
 struct RunOptions {
   bool resume = false;                 // continue from <run_dir>/checkpoints/last.pt
   std::filesystem::path init_weights;  // fine-tune from these weights (new runs only)
+  // The data-parallel job (distributed::join_job), or null for one process. Only rank 0 writes
+  // the run's files; the others log to <run_dir>/rank<N>.log.
+  std::shared_ptr<distributed::DistributedContext> job;
 };
 
 // Trains `model` (from check_run_can_start, or make_run_model when resuming) on `config` in

@@ -10,10 +10,17 @@
 // Resuming (TrainerOptions::resume_from) restores the model, the optimiser, the step, the best
 // metric and the CPU random generator from checkpoints/last.pt; the learning rate and the data
 // order are functions of the step, so the next step's loss equals that of an uninterrupted run.
+//
+// In a job of several processes (TrainerOptions::job) each rank trains on its share of every
+// global batch of train.batch_size, the gradients are averaged over the ranks
+// (distributed::DataParallel), the logged losses are the global batch's, evaluations are shared
+// among the ranks, and only rank 0 writes files (metrics.jsonl, checkpoints, tables).
 #pragma once
 
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/data/loader.h"
+#include "mvpose3d/distributed/data_parallel.h"
+#include "mvpose3d/eval/run_evaluation.h"
 #include "mvpose3d/models/pose_net.h"
 #include "mvpose3d/train/checkpoint.h"
 
@@ -58,6 +65,8 @@ struct TrainerOptions {
   std::filesystem::path run_dir;       // existing run directory (config.resolved.yaml, log)
   std::filesystem::path resume_from;   // a training checkpoint to continue from, or empty
   std::filesystem::path init_weights;  // fine-tuning: model weights only, or empty
+  // The data-parallel job this process is part of (distributed::join_job); null: one process.
+  std::shared_ptr<distributed::DistributedContext> job;
 };
 
 // The model a run trains, built as every run builds it: config.threads applied, then the CPU
@@ -90,7 +99,14 @@ class Trainer {
   const at::Device& device() const { return device_; }
   // Whether a step threw (after_train hooks then neither evaluate nor save).
   bool failed() const { return failed_; }
-  // Appends one JSON object (a line) to <run_dir>/metrics.jsonl.
+  // The job this process is part of (a job of one process when none was given).
+  distributed::DistributedContext& job() { return *job_; }
+  // Whether this process writes the run's files (rank 0).
+  bool writes_files() const { return job_->is_main(); }
+  // The evaluation's share of this process (run_evaluation.h); brings rank 0's BatchNorm
+  // statistics to every rank first, so that all evaluate the weights rank 0 saves.
+  eval::EvaluationSharding prepare_evaluation();
+  // Appends one JSON object (a line) to <run_dir>/metrics.jsonl (rank 0 only).
   void append_metrics(const std::string& json_object);
 
   // One step on `batch` (exposed for tests): forward, losses, backward, guard, clip, update.
@@ -104,6 +120,8 @@ class Trainer {
   at::Device device_;
   models::MultiViewPoseNet model_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::shared_ptr<distributed::DistributedContext> job_;
+  std::unique_ptr<distributed::DataParallel> parallel_;  // null for one process
   std::vector<at::Tensor> parameters_;
   TrainingProgress progress_;
   std::vector<std::unique_ptr<Hook>> hooks_;
