@@ -19,6 +19,8 @@ constexpr const char* kBestMetricKey = "trainer.best_metric";
 constexpr const char* kBestStepKey = "trainer.best_step";
 constexpr const char* kSkippedKey = "trainer.skipped_steps";
 constexpr const char* kRngKey = "trainer.cpu_rng_state";
+constexpr const char* kLossScaleKey = "trainer.loss_scale";
+constexpr const char* kLossScaleGrowthKey = "trainer.loss_scale_growth_tracker";
 
 c10::IValue read_key(torch::serialize::InputArchive& archive,
                      const char* key,
@@ -57,6 +59,10 @@ void save_training_checkpoint(const std::filesystem::path& file,
         a.write(kBestStepKey, c10::IValue(progress.best_step));
         a.write(kSkippedKey, c10::IValue(progress.skipped_steps));
         a.write(kRngKey, rng_state);
+        if (progress.loss_scale > 0) {
+          a.write(kLossScaleKey, c10::IValue(progress.loss_scale));
+          a.write(kLossScaleGrowthKey, c10::IValue(progress.loss_scale_growth_tracker));
+        }
       });
 }
 
@@ -70,6 +76,11 @@ TrainingProgress load_training_checkpoint(const std::filesystem::path& file,
     progress.best_metric = read_key(a, kBestMetricKey, file).toDouble();
     progress.best_step = read_key(a, kBestStepKey, file).toInt();
     progress.skipped_steps = read_key(a, kSkippedKey, file).toInt();
+    c10::IValue loss_scale;
+    if (a.try_read(kLossScaleKey, loss_scale)) {
+      progress.loss_scale = loss_scale.toDouble();
+      progress.loss_scale_growth_tracker = read_key(a, kLossScaleGrowthKey, file).toInt();
+    }
     torch::serialize::InputArchive optimizer_archive;
     MVPOSE3D_CHECK(a.try_read(kOptimizerKey, optimizer_archive),
                    "checkpoint '{}' has no optimiser state",

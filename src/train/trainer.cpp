@@ -5,12 +5,14 @@
 #include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/eval/run_evaluation.h"
+#include "mvpose3d/models/autocast.h"
 #include "mvpose3d/train/losses.h"
 #include "mvpose3d/train/optimizer_factory.h"
 
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -55,6 +57,7 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
   MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
                  "Trainer: resume and fine-tune weights are exclusive");
   MVPOSE3D_CHECK(!model_.is_empty(), "Trainer: no model");
+  check_precision_supported(config_.train.precision, device_);
   if (config_.threads > 0) at::set_num_threads(config_.threads);
   model_->to(device_);
   parameters_ = model_->parameters();
@@ -65,6 +68,16 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
   } else if (!options_.init_weights.empty()) {
     load_training_checkpoint(options_.init_weights, model_, nullptr);
     spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
+  }
+  LossScalerOptions scaler_options;
+  scaler_options.enabled = config_.train.precision == Precision::kFp16;
+  scaler_ = LossScaler(scaler_options);
+  if (scaler_.enabled()) {
+    if (progress_.loss_scale > 0) {
+      scaler_.set_state(progress_.loss_scale, progress_.loss_scale_growth_tracker);
+    }
+    progress_.loss_scale = scaler_.scale_value();
+    progress_.loss_scale_growth_tracker = scaler_.growth_tracker();
   }
 }
 
@@ -117,10 +130,16 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   model_->train();
 
   const bool through_dlt = uses_3d_loss(tc.loss, r.step);
-  const models::PoseOutput out =
-      model_->forward(models::imagenet_normalize(batch.images),
-                      camera_batch_from(batch),  // the evaluator feeds the same cameras
-                      through_dlt);
+  models::PoseOutput out;
+  {
+    std::optional<models::AutocastScope> autocast;  // train.precision bf16, fp16
+    if (tc.precision != Precision::kFp32) {
+      autocast.emplace(device_.type(), autocast_dtype(tc.precision));
+    }
+    out = model_->forward(models::imagenet_normalize(batch.images),
+                          camera_batch_from(batch),  // the evaluator feeds the same cameras
+                          through_dlt);
+  }
   const LossTerms loss = compute_losses(out, batch, tc.loss, r.step);
   // One device-to-host copy for the total and every term (not one sync per scalar).
   std::vector<at::Tensor> scalars{loss.total.detach()};
@@ -133,7 +152,14 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   optimizer_->zero_grad();
   bool finite = std::isfinite(r.total_loss);
   if (finite) {
-    loss.total.backward();
+    scaler_.scale(loss.total).backward();
+    if (!scaler_.unscale(parameters_)) {
+      // fp16 gradients overflowed at this loss scale: an expected event while the scale adapts,
+      // not a broken run, so the NaN policy does not apply; a scale that keeps falling still
+      // ends the run through the consecutive-skip limit below.
+      const double scale = scaler_.scale_value();
+      return skip_overflow_step(r, scale);
+    }
     // max_norm = inf measures the norm without clipping.
     const double max_norm =
         tc.grad_clip_norm > 0 ? tc.grad_clip_norm : std::numeric_limits<double>::infinity();
@@ -163,7 +189,37 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   }
   consecutive_skips_ = 0;
   optimizer_->step();
+  update_loss_scale();
   return r;
+}
+
+StepResult Trainer::skip_overflow_step(StepResult r, double scale) {
+  optimizer_->zero_grad();
+  update_loss_scale();
+  r.skipped = true;
+  r.scale_overflow = true;
+  ++progress_.skipped_steps;
+  ++consecutive_skips_;
+  MVPOSE3D_CHECK(consecutive_skips_ < kMaxConsecutiveSkips,
+                 "step {}: {} steps in a row had non-finite fp16 gradients (loss scale now {}); "
+                 "stopping: check the data, or train with train.precision bf16 or fp32",
+                 r.step,
+                 consecutive_skips_,
+                 progress_.loss_scale);
+  spdlog::info(
+      "step {}: fp16 gradients overflowed at loss scale {}; the update is skipped and "
+      "the scale lowered to {}",
+      r.step,
+      scale,
+      progress_.loss_scale);
+  return r;
+}
+
+void Trainer::update_loss_scale() {
+  if (!scaler_.enabled()) return;
+  scaler_.update();
+  progress_.loss_scale = scaler_.scale_value();
+  progress_.loss_scale_growth_tracker = scaler_.growth_tracker();
 }
 
 void Trainer::train() {

@@ -22,6 +22,10 @@ struct TrainingProgress {
   double best_metric = std::numeric_limits<double>::infinity();  // lowest evaluation MPJPE, mm
   std::int64_t best_step = -1;                                   // the step it was reached at
   std::int64_t skipped_steps = 0;  // steps skipped by the non-finite guard
+  // The fp16 loss scale (mixed_precision.h) and its finite steps since the last change; a
+  // checkpoint without them (fp32, bf16, or older) resumes with the initial scale.
+  double loss_scale = 0;  // 0 = none saved
+  std::int64_t loss_scale_growth_tracker = 0;
 };
 
 void save_training_checkpoint(const std::filesystem::path& file,
