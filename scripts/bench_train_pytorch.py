@@ -296,7 +296,11 @@ class Twin:
             return loss
         total.backward()
         clip = self.spec["grad_clip_norm"]
-        norm = nn.utils.clip_grad_norm_(self.params, clip if clip > 0 else math.inf).item()
+        if clip > 0:
+            norm = nn.utils.clip_grad_norm_(self.params, clip).item()
+        else:  # the norm only, as the C++ trainer measures it without clipping
+            norm = nn.utils.get_total_norm([p.grad for p in self.params if p.grad is not None])
+            norm = norm.item()
         if math.isfinite(norm):
             self.optimizer.step()
         else:
@@ -306,13 +310,20 @@ class Twin:
     def run(self, steps, warmup):
         """warmup + steps steps cycling through the batches; the timing of the last `steps`."""
         losses_seen, times = [], []
+        cpu_start = 0.0
         for i in range(warmup + steps):
+            if i == warmup:
+                cpu_start = time.process_time()
             start = time.perf_counter()
             losses_seen.append(self.step(self.batches[i % len(self.batches)]))
             if i >= warmup:
                 times.append(time.perf_counter() - start)
-        seconds = sum(times)
+        if not times:
+            return None
+        seconds, cpu_seconds = sum(times), time.process_time() - cpu_start
         return {"data": "preloaded", "steps": steps, "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "samples_per_cpu_s": steps * self.spec["batch_size"] / cpu_seconds,
                 "median_step_ms": 1e3 * statistics.median(times),
                 "steps_per_s": steps / seconds,
                 "samples_per_s": steps / seconds * self.spec["batch_size"],
@@ -402,6 +413,9 @@ def cmd_compare(args):
                  "--out", str(work / "trainer")]
     run_logged(cpp_bench + ["--steps", "1", "--warmup", "0", "--export", str(export)], env)
     py_bench = [sys.executable, __file__, "time", str(export)]
+    py_env = dict(env)
+    if args.same_allocator:  # what `mvpose3d` sets with mallopt at start (tools/main.cpp)
+        py_env.update(MALLOC_MMAP_THRESHOLD_=str(32 << 20), MALLOC_TRIM_THRESHOLD_=str(1 << 30))
     rows = []
     for r in range(args.rounds):
         cpp_json, py_json = work / f"cpp_{r}.json", work / f"py_{r}.json"
@@ -411,23 +425,26 @@ def cmd_compare(args):
                          "--json", str(py_json)]
         # Alternate who goes first, so a drift in the machine's load hits both alike.
         for command in ([cpp, py] if r % 2 == 0 else [py, cpp]):
-            run_logged(command, env)
-        c = json.loads(cpp_json.read_text())["runs"][0]["samples_per_s"]
-        p = json.loads(py_json.read_text())["samples_per_s"]
-        rows.append((c, p, c / p))
-        print(f"round {r + 1}: C++ {c:.2f} samples/s, Python {p:.2f} samples/s, ratio {c / p:.3f}",
-              flush=True)
+            run_logged(command, py_env if command is py else env)
+        cr, pr = json.loads(cpp_json.read_text())["runs"][0], json.loads(py_json.read_text())
+        c, p = cr["samples_per_s"], pr["samples_per_s"]
+        cc, pc = cr["samples_per_cpu_s"], pr["samples_per_cpu_s"]
+        rows.append((c, p, c / p, cc / pc))
+        print(f"round {r + 1}: C++ {c:.2f} samples/s, Python {p:.2f} samples/s, ratio {c / p:.3f}; "
+              f"per CPU second {cc:.2f} vs {pc:.2f}, ratio {cc / pc:.3f}", flush=True)
     spec = json.loads((export / "twin.json").read_text())
     summary = {
         "torch_version": torch.__version__, "threads": args.threads,
         "architecture": spec["architecture"], "batch_size": spec["batch_size"],
-        "steps": args.steps, "warmup": args.warmup,
+        "steps": args.steps, "warmup": args.warmup, "same_allocator": args.same_allocator,
         "cpp_samples_per_s": [r[0] for r in rows], "python_samples_per_s": [r[1] for r in rows],
         "ratios": [r[2] for r in rows], "median_ratio": statistics.median(r[2] for r in rows),
+        "cpu_ratios": [r[3] for r in rows],
+        "median_cpu_ratio": statistics.median(r[3] for r in rows),
     }
     print(f"{spec['architecture']}, batch {spec['batch_size']}, {args.threads} thread(s), "
           f"torch {torch.__version__}: C++ / Python samples/s = {summary['median_ratio']:.3f} "
-          f"(median of {args.rounds} rounds)")
+          f"(median of {args.rounds} rounds); per CPU second {summary['median_cpu_ratio']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
 
@@ -476,6 +493,8 @@ def main():
     p.add_argument("--preload-batches", type=int, default=4, help="distinct batches cycled")
     p.add_argument("--rounds", type=int, default=3, help="measurements of each, alternating")
     p.add_argument("--json", help="write the summary here")
+    p.add_argument("--same-allocator", action="store_true",
+                   help="give Python glibc's allocator settings that mvpose3d sets for itself")
     p.set_defaults(run=cmd_compare)
     p = sub.add_parser("time", help="time the twin on an export")
     p.add_argument("export_dir")

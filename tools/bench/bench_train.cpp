@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -91,10 +92,19 @@ BenchWorld join_bench_world() {
   return world;
 }
 
+// CPU time of this process so far: on a shared machine, where other jobs take turns on the cores,
+// a steadier measure of the work a step costs than its wall time.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 struct TimedRun {
   std::string data;
   int steps = 0;
   double seconds = 0;          // wall time of the timed steps
+  double cpu_seconds = 0;      // CPU time of this process (all its threads) in them
   double median_step_s = 0;    // median wall time of one step
   std::vector<double> losses;  // total loss of every step, warm-up included
 };
@@ -119,6 +129,7 @@ TimedRun time_steps(train::Trainer& trainer,
   std::vector<double> step_seconds;
   const auto device = trainer.device();
   for (int i = 0; i < o.warmup + o.steps; ++i) {
+    if (i == o.warmup) run.cpu_seconds = -process_cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     trainer.progress().step = schedule_step;
     const train::StepResult result = trainer.run_step(next_batch());
@@ -128,6 +139,7 @@ TimedRun time_steps(train::Trainer& trainer,
     run.losses.push_back(result.total_loss);
     if (i >= o.warmup) step_seconds.push_back(dt);
   }
+  run.cpu_seconds += process_cpu_seconds();
   for (double s : step_seconds) run.seconds += s;
   std::sort(step_seconds.begin(), step_seconds.end());
   run.median_step_s = step_seconds.empty() ? 0.0 : step_seconds[step_seconds.size() / 2];
@@ -252,14 +264,17 @@ void export_for_twin(const fs::path& dir,
 
 std::string run_json(const TimedRun& r, int batch_size, int world_size) {
   const double steps_per_s = r.steps / r.seconds;
-  return fmt::format(R"({{"data": "{}", "steps": {}, "seconds": {:.6f}, "median_step_ms": {:.3f}, )"
-                     R"("steps_per_s": {:.4f}, "samples_per_s": {:.4f}, "losses": [{}]}})",
+  return fmt::format(R"({{"data": "{}", "steps": {}, "seconds": {:.6f}, "cpu_seconds": {:.6f}, )"
+                     R"("median_step_ms": {:.3f}, "steps_per_s": {:.4f}, "samples_per_s": {:.4f}, )"
+                     R"("samples_per_cpu_s": {:.4f}, "losses": [{}]}})",
                      r.data,
                      r.steps,
                      r.seconds,
+                     r.cpu_seconds,
                      1e3 * r.median_step_s,
                      steps_per_s,
                      steps_per_s * batch_size * world_size,
+                     r.steps * batch_size / r.cpu_seconds,
                      fmt::join(r.losses, ", "));
 }
 
@@ -344,13 +359,14 @@ void run_bench_train(const BenchTrainOptions& o) {
   for (const auto& r : runs) {
     spdlog::info(
         "bench train: {:<9} {} steps in {:.2f} s: {:.3f} steps/s, {:.2f} samples/s "
-        "(median step {:.1f} ms)",
+        "(median step {:.1f} ms; {:.2f} samples per CPU second)",
         r.data,
         r.steps,
         r.seconds,
         r.steps / r.seconds,
         r.steps / r.seconds * batch * world.world_size,
-        1e3 * r.median_step_s);
+        1e3 * r.median_step_s,
+        r.steps * batch / r.cpu_seconds);
     run_objects.push_back(run_json(r, batch, world.world_size));
   }
   if (!o.json_file.empty() && world.rank == 0) {
