@@ -53,6 +53,19 @@ double gradient_norm(const std::vector<at::Tensor>& parameters) {
 
 }  // namespace
 
+LoaderOptions training_loader_options(const RunConfig& config, std::int64_t start_batch) {
+  LoaderOptions lo;
+  lo.batch_size = config.train.batch_size;
+  lo.workers = config.data.workers;
+  lo.prefetch = config.data.prefetch;
+  lo.shuffle = true;
+  lo.drop_last = true;
+  lo.repeat = true;
+  lo.seed = static_cast<std::uint64_t>(config.seed);
+  lo.start_batch = start_batch;
+  return lo;
+}
+
 models::MultiViewPoseNet make_run_model(const RunConfig& config) {
   if (config.threads > 0) at::set_num_threads(config.threads);
   // The initial weights are a function of the seed: a run is reproducible from its config.
@@ -237,15 +250,7 @@ void Trainer::train() {
   prepare_metrics_file();
   for (auto& hook : hooks_) hook->before_train(*this);
 
-  LoaderOptions lo;
-  lo.batch_size = config_.train.batch_size;
-  lo.workers = config_.data.workers;
-  lo.prefetch = config_.data.prefetch;
-  lo.shuffle = true;
-  lo.drop_last = true;
-  lo.repeat = true;
-  lo.seed = static_cast<std::uint64_t>(config_.seed);
-  lo.start_batch = progress_.step;
+  const LoaderOptions lo = training_loader_options(config_, progress_.step);
   std::exception_ptr error;
   try {
     MultiviewLoader loader(make_dataset(config_.data, config_.seed, "train"), lo);

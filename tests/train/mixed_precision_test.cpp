@@ -25,18 +25,11 @@
 namespace mvpose3d::train {
 namespace {
 
+using testing::options_for;
 using testing::TempDir;
 using testing::tiny_run_config;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-TrainerOptions options_for(const std::filesystem::path& run_dir,
-                           const std::filesystem::path& resume_from = {}) {
-  TrainerOptions o;
-  o.run_dir = run_dir;
-  o.resume_from = resume_from;
-  return o;
-}
 
 MultiviewBatch first_batch(const RunConfig& config, const at::Device& device) {
   LoaderOptions o;

@@ -174,12 +174,8 @@ class ProfileScope {
 std::vector<MultiviewBatch> preload_batches(const RunConfig& config,
                                             int n,
                                             const at::Device& device) {
-  LoaderOptions lo;
-  lo.batch_size = config.train.batch_size;
+  LoaderOptions lo = train::training_loader_options(config);
   lo.workers = 0;
-  lo.shuffle = true;
-  lo.drop_last = true;
-  lo.seed = static_cast<std::uint64_t>(config.seed);
   MultiviewLoader loader(make_dataset(config.data, config.seed, "train"), lo);
   std::vector<MultiviewBatch> batches;
   for (int i = 0; i < n; ++i) batches.push_back(loader.next()->to(device));
@@ -262,6 +258,8 @@ void export_for_twin(const fs::path& dir,
       "bench train: weights, {} batches and twin.json in {}", batches.size(), dir.string());
 }
 
+// train.batch_size is the global batch (of all processes together), so samples/s is steps/s times
+// it at any world size; samples per CPU second count this process's share (batch / world size).
 std::string run_json(const TimedRun& r, int batch_size, int world_size) {
   const double steps_per_s = r.steps / r.seconds;
   return fmt::format(R"({{"data": "{}", "steps": {}, "seconds": {:.6f}, "cpu_seconds": {:.6f}, )"
@@ -273,8 +271,8 @@ std::string run_json(const TimedRun& r, int batch_size, int world_size) {
                      r.cpu_seconds,
                      1e3 * r.median_step_s,
                      steps_per_s,
-                     steps_per_s * batch_size * world_size,
-                     r.steps * batch_size / r.cpu_seconds,
+                     steps_per_s * batch_size,
+                     static_cast<double>(r.steps) * batch_size / world_size / r.cpu_seconds,
                      fmt::join(r.losses, ", "));
 }
 
@@ -302,14 +300,8 @@ void run_bench_train(const BenchTrainOptions& o) {
   std::int64_t parameters = 0;
   if (o.data == "synthetic" || o.data == "both") {
     auto trainer = make_bench_trainer(config, out_dir);
-    LoaderOptions lo;
-    lo.batch_size = config.train.batch_size;
-    lo.workers = config.data.workers;
-    lo.prefetch = config.data.prefetch;
-    lo.shuffle = true;
-    lo.drop_last = true;
-    lo.seed = static_cast<std::uint64_t>(config.seed);
-    MultiviewLoader loader(make_dataset(config.data, config.seed, "train"), lo);
+    MultiviewLoader loader(make_dataset(config.data, config.seed, "train"),
+                           train::training_loader_options(config));
     const auto device = trainer->device();
     TimedRun run =
         time_steps(*trainer, o, schedule_step, [&] { return loader.next()->to(device); });
@@ -364,9 +356,9 @@ void run_bench_train(const BenchTrainOptions& o) {
         r.steps,
         r.seconds,
         r.steps / r.seconds,
-        r.steps / r.seconds * batch * world.world_size,
+        r.steps / r.seconds * batch,
         1e3 * r.median_step_s,
-        r.steps * batch / r.cpu_seconds);
+        static_cast<double>(r.steps) * batch / world.world_size / r.cpu_seconds);
     run_objects.push_back(run_json(r, batch, world.world_size));
   }
   if (!o.json_file.empty() && world.rank == 0) {

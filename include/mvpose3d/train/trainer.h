@@ -62,6 +62,10 @@ struct TrainerOptions {
   std::filesystem::path init_weights;  // fine-tuning: model weights only, or empty
 };
 
+// The loader settings of a run's training stream (shuffled, whole batches, endless, seeded by
+// config.seed), starting at global batch `start_batch`.
+LoaderOptions training_loader_options(const RunConfig& config, std::int64_t start_batch = 0);
+
 // The model a run trains, built as every run builds it: config.threads applied, then the CPU
 // random generator seeded with config.seed, so that the initial weights are a function of the
 // config and a run is reproducible from it.
