@@ -1,15 +1,17 @@
-// mvpose3d sweep FILE [--set KEY=VALUE ...] [--only RUN ...]
+// mvpose3d sweep FILE [--set KEY=VALUE ...] [--only RUN ...] [--worker I/N | --table]
 //
 // Trains and evaluates every run of a sweep file (train/sweep.h) in turn, skipping finished runs
 // and resuming interrupted ones, then prints the comparison table and writes it to
 // <output_root>/<sweep name>/sweep_results.{md,csv,tex}. Exit status 1 when a run failed (the
-// others still ran).
+// others still ran). --worker I/N runs only every N-th run (from the I-th), so N shells or a SLURM
+// array split a sweep; --table then makes the table of all runs, training nothing.
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/train/sweep.h"
 
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +26,8 @@ void add_sweep_command(CLI::App& app) {
     std::string file;
     std::vector<std::string> overrides;
     std::vector<std::string> only;
+    std::string worker;
+    bool table = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -33,6 +37,20 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("--only", o->only, "run only this run, by name (repeat for several)")
       ->type_name("RUN")
       ->allow_extra_args(false);
+  CLI::Option* worker =
+      command
+          ->add_option("--worker",
+                       o->worker,
+                       "be worker I of N: run only the runs I, I+N, I+2N, ... of the file (N "
+                       "shells or a SLURM array with --worker $SLURM_ARRAY_TASK_ID/N split a "
+                       "sweep); no table is written, make it with --table when all are done")
+          ->type_name("I/N");
+  command
+      ->add_flag("--table",
+                 o->table,
+                 "train nothing: make the comparison table of runs that have all finished (by "
+                 "any workers); an error names those that have not")
+      ->excludes(worker);
 
   command->callback([o] {
     const train::SweepSpec spec = train::load_sweep(o->file);
@@ -40,9 +58,13 @@ void add_sweep_command(CLI::App& app) {
     options.extra_overrides = o->overrides;
     options.only = o->only;
     options.argv = command_line();
-    const train::SweepResult result = train::run_sweep(spec, options);
+    if (!o->worker.empty()) {
+      std::tie(options.worker_index, options.worker_count) = train::parse_sweep_worker(o->worker);
+    }
+    const train::SweepResult result =
+        o->table ? train::collect_sweep(spec, options) : train::run_sweep(spec, options);
     std::fputs(("\n" + result.table.to_markdown()).c_str(), stdout);
-    if (!result.dir.empty()) {
+    if (!result.dir.empty() && options.worker_count == 1) {
       spdlog::info("table in {}", (result.dir / "sweep_results.md").string());
     }
     if (result.failed() > 0) {

@@ -13,6 +13,10 @@ namespace mvpose3d::tools {
 // The process's argv, kept for env.txt in run directories.
 const std::vector<std::string>& command_line();
 
+// Tunes the C library's allocator so that what a training step frees is reused by the next one
+// instead of being returned to the system and faulted in again (main() calls it first).
+void keep_freed_memory_for_reuse();
+
 // --set KEY=VALUE, repeatable: one config override each (applied after the config files).
 inline CLI::Option* add_set_option(CLI::App* command,
                                    std::vector<std::string>& overrides,

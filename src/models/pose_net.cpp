@@ -6,6 +6,7 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/geometry/camera_batch.h"
 #include "mvpose3d/geometry/skeleton.h"
+#include "mvpose3d/models/autocast.h"
 #include "mvpose3d/models/batchnorm_folding.h"
 
 #include <algorithm>
@@ -151,7 +152,12 @@ PoseOutput MultiViewPoseNetImpl::forward(const at::Tensor& images,
   const auto features = encoder(images.flatten(0, 1));  // [B·V, C, h, w]
   const auto per_view = features.view({b, v, features.size(1), features.size(2), features.size(3)});
   const auto fused = fuse(per_view, cameras, crop_h, crop_w);  // [B, V, C, h, w]
-  const auto heat = decoder(fused.flatten(0, 1));              // [B·V, J, hh, ww]
+  at::Tensor heat = decoder(fused.flatten(0, 1));              // [B·V, J, hh, ww]
+  // Under autocast (train.precision bf16 or fp16) the decoder's logits come in reduced precision;
+  // soft-argmax, the DLT and the losses on their outputs stay in the weights' float32 (and the
+  // DLT's float64), so autocast is off from here on.
+  const AutocastOff autocast_off;
+  if (autocast_off.was_enabled()) heat = heat.to(decoder->final_layer->weight.scalar_type());
   const int64_t hh = heat.size(2), ww = heat.size(3), j = heat.size(1);
 
   PoseOutput out;

@@ -20,6 +20,8 @@ constexpr const char* kBestStepKey = "trainer.best_step";
 constexpr const char* kSkippedKey = "trainer.skipped_steps";
 constexpr const char* kRngKey = "trainer.cpu_rng_state";
 constexpr const char* kWorldSizeKey = "trainer.world_size";
+constexpr const char* kLossScaleKey = "trainer.loss_scale";
+constexpr const char* kLossScaleGrowthKey = "trainer.loss_scale_growth_tracker";
 
 c10::IValue read_key(torch::serialize::InputArchive& archive,
                      const char* key,
@@ -59,6 +61,10 @@ void save_training_checkpoint(const std::filesystem::path& file,
         a.write(kSkippedKey, c10::IValue(progress.skipped_steps));
         a.write(kRngKey, rng_state);
         a.write(kWorldSizeKey, c10::IValue(progress.world_size));
+        if (progress.loss_scale > 0) {
+          a.write(kLossScaleKey, c10::IValue(progress.loss_scale));
+          a.write(kLossScaleGrowthKey, c10::IValue(progress.loss_scale_growth_tracker));
+        }
       });
 }
 
@@ -74,6 +80,11 @@ TrainingProgress load_training_checkpoint(const std::filesystem::path& file,
     progress.skipped_steps = read_key(a, kSkippedKey, file).toInt();
     c10::IValue world_size;  // absent in checkpoints of single-process versions
     if (a.try_read(kWorldSizeKey, world_size)) progress.world_size = world_size.toInt();
+    c10::IValue loss_scale;
+    if (a.try_read(kLossScaleKey, loss_scale)) {
+      progress.loss_scale = loss_scale.toDouble();
+      progress.loss_scale_growth_tracker = read_key(a, kLossScaleGrowthKey, file).toInt();
+    }
     torch::serialize::InputArchive optimizer_archive;
     MVPOSE3D_CHECK(a.try_read(kOptimizerKey, optimizer_archive),
                    "checkpoint '{}' has no optimiser state",

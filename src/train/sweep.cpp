@@ -224,8 +224,22 @@ eval::Table sweep_table(const SweepSpec& spec, const std::vector<SweepRunResult>
   return table;
 }
 
-SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
-  SweepResult result;
+std::pair<int, int> parse_sweep_worker(const std::string& text) {
+  static const std::regex kWorker(R"(([0-9]+)/([0-9]+))");
+  std::smatch m;
+  if (std::regex_match(text, m, kWorker)) {
+    const int index = std::stoi(m[1].str()), count = std::stoi(m[2].str());
+    if (count >= 1 && index < count) return {index, count};
+  }
+  throw UsageError(fmt::format(
+      "--worker {}: expected I/N with 0 <= I < N (worker I of N, e.g. 0/4 ... 3/4)", text));
+}
+
+namespace {
+
+// The runs this invocation handles: --only's, and of those every worker_count-th (by position in
+// the sweep file, so the workers' shares do not depend on --only).
+std::vector<SweepRun> selected_runs(const SweepSpec& spec, const SweepOptions& options) {
   for (const auto& only : options.only) {
     if (std::none_of(spec.runs.begin(), spec.runs.end(), [&](const SweepRun& r) {
           return r.name == only;
@@ -233,19 +247,51 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
       throw UsageError(fmt::format("sweep {}: no run named '{}'", spec.name, only));
     }
   }
-  for (const SweepRun& run : spec.runs) {
+  MVPOSE3D_CHECK(options.worker_count >= 1 && options.worker_index >= 0 &&
+                     options.worker_index < options.worker_count,
+                 "sweep {}: worker {} of {} does not exist",
+                 spec.name,
+                 options.worker_index,
+                 options.worker_count);
+  std::vector<SweepRun> runs;
+  for (std::size_t i = 0; i < spec.runs.size(); ++i) {
+    const SweepRun& run = spec.runs[i];
+    if (static_cast<int>(i % options.worker_count) != options.worker_index) continue;
     if (!options.only.empty() &&
         std::find(options.only.begin(), options.only.end(), run.name) == options.only.end()) {
       continue;
     }
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+// The resolved config of one run of the sweep (its overrides, then options.extra_overrides).
+LoadedConfig load_run_config(const SweepSpec& spec,
+                             const SweepRun& run,
+                             const SweepOptions& options) {
+  std::vector<std::string> overrides = run.overrides;
+  overrides.insert(overrides.end(), options.extra_overrides.begin(), options.extra_overrides.end());
+  overrides.push_back("name=" + run.name);
+  return load_config_with_origins(spec.base, overrides);
+}
+
+void write_sweep_tables(const SweepResult& result) {
+  if (result.dir.empty()) return;
+  write_file_atomic(result.dir / "sweep_results.md", result.table.to_markdown());
+  write_file_atomic(result.dir / "sweep_results.csv", result.table.to_csv());
+  write_file_atomic(result.dir / "sweep_results.tex", result.table.to_latex());
+}
+
+}  // namespace
+
+SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
+  SweepResult result;
+  for (const SweepRun& run : selected_runs(spec, options)) {
     SweepRunResult r;
     r.name = run.name;
     try {
-      std::vector<std::string> overrides = run.overrides;
-      overrides.insert(
-          overrides.end(), options.extra_overrides.begin(), options.extra_overrides.end());
-      overrides.push_back("name=" + run.name);
-      const LoadedConfig loaded = load_config_with_origins(spec.base, overrides);
+      const LoadedConfig loaded = load_run_config(spec, run, options);
       result.dir = fs::path(loaded.config.output_root) / spec.name;
       r.run_dir = result.dir / run.name;
       const RunState state = run_state(r.run_dir);
@@ -278,11 +324,41 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
     result.runs.push_back(r);
   }
   result.table = sweep_table(spec, result.runs);
-  if (!result.dir.empty()) {
-    write_file_atomic(result.dir / "sweep_results.md", result.table.to_markdown());
-    write_file_atomic(result.dir / "sweep_results.csv", result.table.to_csv());
-    write_file_atomic(result.dir / "sweep_results.tex", result.table.to_latex());
+  if (options.worker_count == 1) write_sweep_tables(result);
+  return result;
+}
+
+SweepResult collect_sweep(const SweepSpec& spec, const SweepOptions& options) {
+  SweepOptions every_worker = options;
+  every_worker.worker_index = 0;
+  every_worker.worker_count = 1;
+  SweepResult result;
+  std::vector<std::string> missing;
+  for (const SweepRun& run : selected_runs(spec, every_worker)) {
+    const LoadedConfig loaded = load_run_config(spec, run, options);
+    result.dir = fs::path(loaded.config.output_root) / spec.name;
+    SweepRunResult r;
+    r.name = run.name;
+    r.run_dir = result.dir / run.name;
+    if (run_state(r.run_dir) != RunState::kFinished) {
+      missing.push_back(fmt::format("{} ({})", run.name, r.run_dir.string()));
+      continue;
+    }
+    r.status = "trained";
+    r.metrics = read_flat_json_numbers(read_text_file(final_metrics_path(r.run_dir)));
+    result.runs.push_back(r);
   }
+  if (!missing.empty()) {
+    throw Error(fmt::format(
+        "sweep {}: {} of {} runs have not finished (no final_metrics.json): {}; run them "
+        "(`mvpose3d sweep FILE --worker I/N` for each worker, or without --worker), then --table",
+        spec.name,
+        missing.size(),
+        missing.size() + result.runs.size(),
+        fmt::join(missing, ", ")));
+  }
+  result.table = sweep_table(spec, result.runs);
+  write_sweep_tables(result);
   return result;
 }
 

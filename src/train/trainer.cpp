@@ -5,12 +5,14 @@
 #include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/eval/run_evaluation.h"
+#include "mvpose3d/models/autocast.h"
 #include "mvpose3d/train/losses.h"
 #include "mvpose3d/train/optimizer_factory.h"
 
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <ATen/ATen.h>
@@ -37,7 +39,32 @@ std::int64_t step_of_json_line(const std::string& line) {
   }
 }
 
+// The global L2 norm of the gradients, computed as torch::nn::utils::clip_grad_norm_ computes it
+// (the same number, bit for bit), without that function's pass multiplying every gradient by
+// min(1, max_norm / norm): with clipping off that pass multiplies by 1 and only costs time.
+double gradient_norm(const std::vector<at::Tensor>& parameters) {
+  std::vector<at::Tensor> norms;
+  for (const auto& p : parameters) {
+    if (p.grad().defined()) norms.push_back(p.grad().norm(2));
+  }
+  if (norms.empty()) return 0.0;
+  return (norms.size() == 1 ? norms[0] : at::stack(norms).norm(2)).item<double>();
+}
+
 }  // namespace
+
+LoaderOptions training_loader_options(const RunConfig& config, std::int64_t start_batch) {
+  LoaderOptions lo;
+  lo.batch_size = config.train.batch_size;
+  lo.workers = config.data.workers;
+  lo.prefetch = config.data.prefetch;
+  lo.shuffle = true;
+  lo.drop_last = true;
+  lo.repeat = true;
+  lo.seed = static_cast<std::uint64_t>(config.seed);
+  lo.start_batch = start_batch;
+  return lo;
+}
 
 models::MultiViewPoseNet make_run_model(const RunConfig& config) {
   if (config.threads > 0) at::set_num_threads(config.threads);
@@ -56,6 +83,7 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
   MVPOSE3D_CHECK(options_.resume_from.empty() || options_.init_weights.empty(),
                  "Trainer: resume and fine-tune weights are exclusive");
   MVPOSE3D_CHECK(!model_.is_empty(), "Trainer: no model");
+  check_precision_supported(config_.train.precision, device_);
   if (config_.threads > 0) at::set_num_threads(config_.threads);
   model_->to(device_);
   parameters_ = model_->parameters();
@@ -66,6 +94,16 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
   } else if (!options_.init_weights.empty()) {
     load_training_checkpoint(options_.init_weights, model_, nullptr);
     spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
+  }
+  LossScalerOptions scaler_options;
+  scaler_options.enabled = config_.train.precision == Precision::kFp16;
+  scaler_ = LossScaler(scaler_options);
+  if (scaler_.enabled()) {
+    if (progress_.loss_scale > 0) {
+      scaler_.set_state(progress_.loss_scale, progress_.loss_scale_growth_tracker);
+    }
+    progress_.loss_scale = scaler_.scale_value();
+    progress_.loss_scale_growth_tracker = scaler_.growth_tracker();
   }
   MVPOSE3D_CHECK(config_.train.batch_size % job_->world_size() == 0,
                  "train.batch_size = {} (the global batch) does not split into equal shares for "
@@ -151,10 +189,16 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   if (parallel_) parallel_->before_forward();
 
   const bool through_dlt = uses_3d_loss(tc.loss, r.step);
-  const models::PoseOutput out =
-      model_->forward(models::imagenet_normalize(batch.images),
-                      camera_batch_from(batch),  // the evaluator feeds the same cameras
-                      through_dlt);
+  models::PoseOutput out;
+  {
+    std::optional<models::AutocastScope> autocast;  // train.precision bf16, fp16
+    if (tc.precision != Precision::kFp32) {
+      autocast.emplace(device_.type(), autocast_dtype(tc.precision));
+    }
+    out = model_->forward(models::imagenet_normalize(batch.images),
+                          camera_batch_from(batch),  // the evaluator feeds the same cameras
+                          through_dlt);
+  }
   const LossTerms loss = compute_losses(out, batch, tc.loss, r.step);
   // One device-to-host copy for the total and every term (not one sync per scalar).
   std::vector<at::Tensor> scalars{loss.total.detach()};
@@ -171,15 +215,23 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   optimizer_->zero_grad();
   bool finite = std::isfinite(r.total_loss);
   if (finite) {
+    const at::Tensor scaled_loss = scaler_.scale(loss.total);
     if (parallel_) {
-      parallel_->backward(loss.total, fmt::format("step {}", r.step));
+      parallel_->backward(scaled_loss, fmt::format("step {}", r.step));
     } else {
-      loss.total.backward();
+      scaled_loss.backward();
     }
-    // max_norm = inf measures the norm without clipping.
-    const double max_norm =
-        tc.grad_clip_norm > 0 ? tc.grad_clip_norm : std::numeric_limits<double>::infinity();
-    r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    // After the all-reduce every rank holds the same gradients, so all ranks agree on an overflow.
+    if (!scaler_.unscale(parameters_)) {
+      // fp16 gradients overflowed at this loss scale: an expected event while the scale adapts,
+      // not a broken run, so the NaN policy does not apply; a scale that keeps falling still
+      // ends the run through the consecutive-skip limit below.
+      const double scale = scaler_.scale_value();
+      return skip_overflow_step(r, scale);
+    }
+    r.grad_norm = tc.grad_clip_norm > 0
+                      ? torch::nn::utils::clip_grad_norm_(parameters_, tc.grad_clip_norm)
+                      : gradient_norm(parameters_);
     finite = std::isfinite(r.grad_norm);
   }
   if (!finite) {
@@ -205,22 +257,44 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
   }
   consecutive_skips_ = 0;
   optimizer_->step();
+  update_loss_scale();
   return r;
+}
+
+StepResult Trainer::skip_overflow_step(StepResult r, double scale) {
+  optimizer_->zero_grad();
+  update_loss_scale();
+  r.skipped = true;
+  r.scale_overflow = true;
+  ++progress_.skipped_steps;
+  ++consecutive_skips_;
+  MVPOSE3D_CHECK(consecutive_skips_ < kMaxConsecutiveSkips,
+                 "step {}: {} steps in a row had non-finite fp16 gradients (loss scale now {}); "
+                 "stopping: check the data, or train with train.precision bf16 or fp32",
+                 r.step,
+                 consecutive_skips_,
+                 progress_.loss_scale);
+  spdlog::info(
+      "step {}: fp16 gradients overflowed at loss scale {}; the update is skipped and "
+      "the scale lowered to {}",
+      r.step,
+      scale,
+      progress_.loss_scale);
+  return r;
+}
+
+void Trainer::update_loss_scale() {
+  if (!scaler_.enabled()) return;
+  scaler_.update();
+  progress_.loss_scale = scaler_.scale_value();
+  progress_.loss_scale_growth_tracker = scaler_.growth_tracker();
 }
 
 void Trainer::train() {
   prepare_metrics_file();
   for (auto& hook : hooks_) hook->before_train(*this);
 
-  LoaderOptions lo;
-  lo.batch_size = config_.train.batch_size;
-  lo.workers = config_.data.workers;
-  lo.prefetch = config_.data.prefetch;
-  lo.shuffle = true;
-  lo.drop_last = true;
-  lo.repeat = true;
-  lo.seed = static_cast<std::uint64_t>(config_.seed);
-  lo.start_batch = progress_.step;
+  LoaderOptions lo = training_loader_options(config_, progress_.step);
   lo.shard = job_->rank();  // this rank's share of every global batch
   lo.shards = job_->world_size();
   std::exception_ptr error;

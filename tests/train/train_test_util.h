@@ -3,12 +3,24 @@
 #pragma once
 
 #include "mvpose3d/config/run_config.h"
+#include "mvpose3d/train/trainer.h"
 
+#include <filesystem>
 #include <string>
 
 #include "models/model_test_util.h"
 
 namespace mvpose3d::testing {
+
+// Trainer options for a run in `run_dir`, resumed from `resume_from` when given (a helper: the
+// struct's designated initialisers trip -Wmissing-field-initializers in the tests).
+inline train::TrainerOptions options_for(const std::filesystem::path& run_dir,
+                                         const std::filesystem::path& resume_from = {}) {
+  train::TrainerOptions o;
+  o.run_dir = run_dir;
+  o.resume_from = resume_from;
+  return o;
+}
 
 inline RunConfig tiny_run_config(const std::string& fusion = "canonical") {
   RunConfig c;

@@ -25,14 +25,7 @@ namespace {
 
 using testing::TempDir;
 
-// Options without designated initialisers (-Wmissing-field-initializers is on for tests).
-TrainerOptions options_for(const std::filesystem::path& run_dir,
-                           const std::filesystem::path& resume_from = {}) {
-  TrainerOptions o;
-  o.run_dir = run_dir;
-  o.resume_from = resume_from;
-  return o;
-}
+using testing::options_for;
 using testing::tiny_run_config;
 
 MultiviewBatch first_batch(const RunConfig& config) {

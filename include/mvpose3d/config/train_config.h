@@ -85,6 +85,14 @@ struct DistributedConfig {
 };
 MVPOSE3D_CONFIG_EQUALITY(DistributedConfig)
 
+// train.precision
+enum class Precision { kFp32, kBf16, kFp16 };
+template <>
+struct EnumNames<Precision> {
+  static constexpr EnumName<Precision> table[] = {
+      {Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}, {Precision::kFp16, "fp16"}};
+};
+
 // train.optimizer
 struct OptimizerConfig {
   OptimizerType type = OptimizerType::kAdam;
@@ -160,6 +168,7 @@ struct TrainConfig {
   int log_every = 50;
   NanPolicy nan_policy = NanPolicy::kSkip;
   DistributedConfig distributed;
+  Precision precision = Precision::kFp32;
 
   template <class Visitor>
   void visit(Visitor& v) {
@@ -187,6 +196,10 @@ struct TrainConfig {
     v("log_every", log_every, "log every this many steps", Positive());
     v("nan_policy", nan_policy, "on a non-finite loss or gradient: skip the step, or stop the run");
     v("distributed", distributed, "data-parallel training over several processes");
+    v("precision",
+      precision,
+      "the network's forward under autocast: fp32 (off), bf16 (CUDA or CPU), fp16 (CUDA only, "
+      "with dynamic loss scaling); soft-argmax, the DLT and the losses stay float32/float64");
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(TrainConfig)

@@ -23,6 +23,10 @@ struct TrainingProgress {
   std::int64_t best_step = -1;                                   // the step it was reached at
   std::int64_t skipped_steps = 0;  // steps skipped by the non-finite guard
   std::int64_t world_size = 1;     // processes of the job that trained it (data parallelism)
+  // The fp16 loss scale (mixed_precision.h) and its finite steps since the last change; a
+  // checkpoint without them (fp32, bf16, or older) resumes with the initial scale.
+  double loss_scale = 0;  // 0 = none saved
+  std::int64_t loss_scale_growth_tracker = 0;
 };
 
 void save_training_checkpoint(const std::filesystem::path& file,

@@ -14,6 +14,9 @@
 //
 // A finished run (final_metrics.json) is skipped, an interrupted one resumed from its last
 // checkpoint, so re-running a sweep continues it. A failing run is reported and the others run.
+//
+// Several workers (shells, a SLURM array) split a sweep: worker I of N runs the runs I, I + N,
+// I + 2N, ... of the file's order; once all are done, collect_sweep makes the one table.
 #pragma once
 
 #include "mvpose3d/eval/table.h"
@@ -21,6 +24,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mvpose3d::train {
@@ -59,10 +63,22 @@ struct SweepOptions {
   std::vector<std::string> extra_overrides;  // applied to every run after the sweep's own
   std::vector<std::string> only;             // run only these runs (all when empty)
   std::vector<std::string> argv;             // for each run's env.txt
+  int worker_index = 0;                      // this worker runs the runs i with
+  int worker_count = 1;                      //   i % worker_count == worker_index
 };
 
-// Runs (or skips, or resumes) every run, then writes <dir>/sweep_results.{md,csv,tex}.
+// "I/N" (--worker) as {I, N} with 0 <= I < N; throws UsageError otherwise.
+std::pair<int, int> parse_sweep_worker(const std::string& text);
+
+// Runs (or skips, or resumes) every run of this worker, then writes
+// <dir>/sweep_results.{md,csv,tex} (a worker of several writes no table: it has only its share of
+// the runs).
 SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+// The table of a sweep whose runs have all finished, by one worker or many, trained by none here
+// (status "trained"), written to <dir>/sweep_results.{md,csv,tex}. Throws Error naming every run
+// that has not finished.
+SweepResult collect_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 // The comparison table: one row per run, a column per (camera set, metric) in the order the runs
 // report them; failed runs show their status.

@@ -23,6 +23,7 @@
 #include "mvpose3d/eval/run_evaluation.h"
 #include "mvpose3d/models/pose_net.h"
 #include "mvpose3d/train/checkpoint.h"
+#include "mvpose3d/train/mixed_precision.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -43,6 +44,7 @@ struct StepResult {
   std::map<std::string, double> terms;  // unweighted loss terms ("loss_2d", "loss_3d")
   double grad_norm = 0;                 // global gradient norm before clipping
   bool skipped = false;                 // the non-finite guard skipped the update
+  bool scale_overflow = false;          // fp16: skipped for non-finite gradients, scale halved
   std::int64_t samples = 0;
   double seconds = 0;  // wall time of the step, data wait included
 };
@@ -68,6 +70,10 @@ struct TrainerOptions {
   // The data-parallel job this process is part of (distributed::join_job); null: one process.
   std::shared_ptr<distributed::DistributedContext> job;
 };
+
+// The loader settings of a run's training stream (shuffled, whole batches, endless, seeded by
+// config.seed), starting at global batch `start_batch`.
+LoaderOptions training_loader_options(const RunConfig& config, std::int64_t start_batch = 0);
 
 // The model a run trains, built as every run builds it: config.threads applied, then the CPU
 // random generator seeded with config.seed, so that the initial weights are a function of the
@@ -97,6 +103,8 @@ class Trainer {
   TrainingProgress& progress() { return progress_; }
   const std::filesystem::path& run_dir() const { return options_.run_dir; }
   const at::Device& device() const { return device_; }
+  // The fp16 loss scale (disabled for fp32 and bf16); progress() holds a copy of its state.
+  const LossScaler& loss_scaler() const { return scaler_; }
   // Whether a step threw (after_train hooks then neither evaluate nor save).
   bool failed() const { return failed_; }
   // The job this process is part of (a job of one process when none was given).
@@ -114,6 +122,10 @@ class Trainer {
 
  private:
   void prepare_metrics_file();
+  // fp16: the step's gradients were non-finite at `scale`; skips it and lowers the scale.
+  StepResult skip_overflow_step(StepResult r, double scale);
+  // fp16: the scale after a step, copied into progress_ (for checkpoints).
+  void update_loss_scale();
 
   RunConfig config_;
   TrainerOptions options_;
@@ -124,6 +136,7 @@ class Trainer {
   std::unique_ptr<distributed::DataParallel> parallel_;  // null for one process
   std::vector<at::Tensor> parameters_;
   TrainingProgress progress_;
+  LossScaler scaler_;
   std::vector<std::unique_ptr<Hook>> hooks_;
   std::string stop_reason_;
   int consecutive_skips_ = 0;
