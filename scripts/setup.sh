@@ -25,6 +25,8 @@ log() { printf '[setup] %s\n' "$*"; }
 # --- 1. Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-venv
   libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev)
+# The fuzzers (scripts/fuzz.sh, fuzz/): clang and libFuzzer.
+APT_PACKAGES+=(clang-15 libfuzzer-15-dev)
 if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
