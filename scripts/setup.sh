@@ -27,6 +27,8 @@ APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-v
   libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
   libcpptoml-dev nlohmann-json3-dev libcsv-dev
   libgloo-dev)  # libgloo-dev: the Gloo headers c10d's ProcessGroupGloo needs (the torch wheel has none)
+# The fuzzers (scripts/fuzz.sh, fuzz/): clang and libFuzzer.
+APT_PACKAGES+=(clang-15 libfuzzer-15-dev)
 if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do

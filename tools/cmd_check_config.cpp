@@ -5,6 +5,7 @@
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -57,6 +58,16 @@ void add_check_config_command(CLI::App& app) {
           "check-config: a config FILE is required (see 'mvpose3d check-config --help')");
     }
     const LoadedConfig loaded = load_config_with_origins(options->file, options->overrides);
+    // An empty file is a valid config (every default), but most likely not the one meant.
+    const bool file_sets_nothing =
+        std::none_of(loaded.origins.begin(), loaded.origins.end(), [](const auto& entry) {
+          return entry.second != "default" && entry.second.rfind("--set ", 0) != 0;
+        });
+    if (file_sets_nothing) {
+      std::fprintf(stderr,
+                   "mvpose3d: note: %s sets no key: every value is its default\n",
+                   options->file.c_str());
+    }
     std::fputs(to_yaml(loaded.config).c_str(), stdout);
   });
 }

@@ -19,6 +19,7 @@
 //   --out FILE       [N, 3] float64 world points (0 where invalid)
 //   --mask-out FILE  [N] uint8, 1 where the point is valid (optional)
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/limits.h"
 #include "mvpose3d/core/tensor_npy.h"
 #include "mvpose3d/data/calibration/calibration_import.h"
 #include "mvpose3d/geometry/camera_batch.h"
@@ -31,6 +32,7 @@
 #include "mvpose3d/ops/triangulate.h"
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -186,7 +188,22 @@ std::string shape_of(const at::Tensor& t) {
   return fmt::format("[{}]", fmt::join(t.sizes(), ", "));
 }
 
+// Both outputs naming one file wrote the mask over the points.
+void check_outputs_differ(const TriangulateArgs& a) {
+  if (a.mask_out.empty()) return;
+  const std::filesystem::path out = std::filesystem::absolute(a.out).lexically_normal();
+  const std::filesystem::path mask = std::filesystem::absolute(a.mask_out).lexically_normal();
+  std::error_code ec;
+  if (out == mask || std::filesystem::equivalent(out, mask, ec)) {
+    throw UsageError(fmt::format(
+        "triangulate: --out and --mask-out name the same file ({}); the mask would overwrite the "
+        "points",
+        a.out));
+  }
+}
+
 void run(const TriangulateArgs& a) {
+  check_outputs_differ(a);
   if (a.threads > 0) at::set_num_threads(a.threads);
   at::Tensor points = load_floating(a.points2d, "--points2d");
   if (points.dim() != 3 || points.size(2) != 2) {
@@ -292,7 +309,8 @@ void add_triangulate_command(CLI::App& app) {
   auto* mask_out = cmd->add_option("--mask-out", args->mask_out, "[N] uint8 validity mask (.npy)");
   cmd->add_flag("--no-normalize", args->no_normalize, "solve the raw (unconditioned) system");
   cmd->add_flag("--strict", args->strict, "fail on the first invalid point instead of masking it");
-  cmd->add_option("--threads", args->threads, "intra-op threads (0 = library default)");
+  cmd->add_option("--threads", args->threads, "intra-op threads (0 = library default)")
+      ->check(CLI::Range(0, kMaxThreads));
   auto* keypoints = cmd->add_option("--keypoints",
                                     args->keypoints,
                                     "keypoint file (npy) or directory with one source per camera")

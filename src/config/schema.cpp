@@ -80,6 +80,10 @@ Constraint operator&&(Constraint a, const Constraint& b) {
 std::string Constraint::check_number(double value, const std::string& key) const {
   for (const Check& c : checks_) {
     if (c.kind == Check::kRange) {
+      if (c.lo == -kInf && c.hi == kInf && c.lo_open && c.hi_open) {  // Finite()
+        if (std::isfinite(value)) continue;
+        return fmt::format("{} finite", key);
+      }
       const bool lo_ok = c.lo_open ? value > c.lo : value >= c.lo;
       const bool hi_ok = c.hi_open ? value < c.hi : value <= c.hi;
       if (lo_ok && hi_ok) continue;
@@ -140,7 +144,9 @@ std::string Constraint::summary() const {
   for (const Check& c : checks_) {
     switch (c.kind) {
       case Check::kRange:
-        if (c.hi == kInf) {
+        if (c.lo == -kInf && c.hi == kInf) {
+          // Finite(): not shown; "lr: 0.001  # base learning rate (> 0)" reads as a number.
+        } else if (c.hi == kInf) {
           parts.push_back(fmt::format("{} {}", c.lo_open ? ">" : ">=", c.lo));
         } else if (c.lo == -kInf) {
           parts.push_back(fmt::format("{} {}", c.hi_open ? "<" : "<=", c.hi));
@@ -166,6 +172,9 @@ std::string Constraint::summary() const {
   return join(parts, "; ");
 }
 
+Constraint Finite() {
+  return Constraint::range(-kInf, true, kInf, true);
+}
 Constraint Positive() {
   return Constraint::range(0, true, kInf, false);
 }

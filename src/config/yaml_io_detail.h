@@ -4,6 +4,7 @@
 
 #include "mvpose3d/config/schema.h"
 #include "mvpose3d/config/yaml_io.h"
+#include "mvpose3d/core/file_io.h"
 
 #include <cstddef>
 #include <functional>
@@ -44,8 +45,10 @@ struct Diagnostic {
   Origin origin;
   std::string message;
 
+  // Escaped and shortened: a key or value from a binary file must not print raw bytes.
   std::string str() const {
-    return origin.source.empty() ? message : origin.str() + ": " + message;
+    const std::string text = printable_excerpt(message, 1000);
+    return origin.source.empty() ? text : origin.str() + ": " + text;
   }
 };
 

@@ -7,16 +7,20 @@
 // Constraints are checked once at the end, on the resolved values, and reported with that origin.
 #include "mvpose3d/config/yaml_io.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/limits.h"
 
 #include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/yaml_io_detail.h"
@@ -132,6 +136,62 @@ std::optional<std::string> parse_string(const YAML::Node& node, std::string* why
   *why = node.IsNull() ? "expected a string, got null (write \"\" for the empty string)"
                        : expected("a string", node);
   return std::nullopt;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Documents
+
+// Where each document of a YAML stream starts, and its first node, without building nodes.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;       // per document
+  std::vector<YAML::Mark> first_nodes;  // per document that has a node
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark,
+                const std::string&,
+                YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark,
+                       const std::string&,
+                       YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark,
+                  const std::string&,
+                  YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (first_nodes.size() < starts.size()) first_nodes.push_back(mark);
+  }
+};
+
+// The first document of `text` (null when there is none); `marks` receives every document's
+// marks. Not YAML::LoadAll: in yaml-cpp 0.7 it loops for ever, allocating, when its parser stops
+// advancing (a stray ',': jbeder/yaml-cpp#1040, fixed upstream by #1319); fuzz_config found it.
+// Here a document that does not start after the previous one is an error, so the loop ends.
+YAML::Node load_first_document(const std::string& text, DocumentMarks* marks) {
+  std::stringstream in(text);
+  YAML::Parser parser(in);
+  while (parser.HandleNextDocument(*marks)) {
+    const std::vector<YAML::Mark>& s = marks->starts;
+    if (s.size() >= 2 && s[s.size() - 1].pos <= s[s.size() - 2].pos) {
+      throw YAML::ParserException(s.back(), "unexpected character; cannot parse past it");
+    }
+  }
+  return YAML::Load(text);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -272,15 +332,23 @@ void Loader::apply_file(const fs::path& path, const Origin* included_from) {
 
   std::string text;
   try {
-    text = read_text_file(normal);
+    text = read_regular_file(normal, kMaxConfigFileBytes);
   } catch (const Error& e) {
     fail(e.what());
     return;
   }
 
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
+  DocumentMarks documents;
   try {
-    documents = YAML::LoadAll(text);
+    document = load_first_document(text, &documents);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    begin_source(shown, true);
+    error(origin_at(e.mark),
+          fmt::format("invalid YAML: lists or maps nested {} levels deep (a config has a few)",
+                      e.depth()));
+    return;
   } catch (const YAML::Exception& e) {
     begin_source(shown, true);
     error(origin_at(e.mark), "invalid YAML: " + e.msg);
@@ -288,11 +356,11 @@ void Loader::apply_file(const fs::path& path, const Origin* included_from) {
   }
   source_ = shown;
   has_positions_ = true;
-  if (documents.size() > 1) {
-    error(origin_at(documents[1].Mark()),
-          fmt::format("expected one YAML document, found {}", documents.size()));
+  if (documents.starts.size() > 1) {
+    error(origin_at(documents.first_nodes.size() > 1 ? documents.first_nodes[1]
+                                                     : documents.starts[1]),
+          fmt::format("expected one YAML document, found {}", documents.starts.size()));
   }
-  const YAML::Node document = documents.empty() ? YAML::Node() : documents[0];
   if (!document.IsNull() && !document.IsMap()) {
     begin_source(shown, true);
     error(origin_at(document.Mark()),
@@ -307,7 +375,9 @@ void Loader::apply_file(const fs::path& path, const Origin* included_from) {
       source_ = shown;
       has_positions_ = true;
       std::vector<std::pair<std::string, Origin>> bases;
-      const YAML::Node& value = it->second;
+      // A copy (a node is a handle): `it->` returns a temporary, and a reference to its member
+      // dangled (AddressSanitizer, fuzz_config: stack-use-after-scope).
+      const YAML::Node value = it->second;
       const Origin key_origin = origin_at(it->first.Mark());
       if (value.IsScalar()) {
         bases.emplace_back(value.Scalar(), key_origin);
@@ -377,6 +447,9 @@ void Loader::apply_override(const std::string& assignment) {
   } else {
     try {
       value = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      error(origin, fmt::format("invalid YAML value: nested {} levels deep", e.depth()));
+      return;
     } catch (const YAML::Exception& e) {
       error(origin, fmt::format("invalid YAML value '{}': {}", text, e.msg));
       return;
@@ -667,10 +740,11 @@ std::vector<std::string> Loader::messages() const {
     return order(a) < order(b);
   });
   std::vector<std::string> out;
+  std::set<std::string> seen;  // a set: a file may have a million problems
   for (const Diagnostic& d : sorted) {
     std::string text = d.str();
     // A base included twice (a diamond) would report its problems twice.
-    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
+    if (seen.insert(text).second) out.push_back(std::move(text));
   }
   return out;
 }
@@ -683,12 +757,30 @@ ConfigOrigins Loader::origins() const {
 
 }  // namespace
 
+namespace {
+
+// The message of a ConfigError: every problem, up to kMaxConfigErrorsShown (a file with a million
+// unknown keys printed a million lines).
+std::string config_error_text(const std::vector<std::string>& messages) {
+  if (messages.size() == 1) return messages[0];
+  const std::size_t shown = std::min(messages.size(), kMaxConfigErrorsShown);
+  std::string text =
+      fmt::format("{} errors in the configuration:\n{}",
+                  messages.size(),
+                  config_detail::join(
+                      std::vector<std::string>(
+                          messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(shown)),
+                      "\n"));
+  if (shown < messages.size())
+    text +=
+        fmt::format("\n... and {} more (the first {} are shown)", messages.size() - shown, shown);
+  return text;
+}
+
+}  // namespace
+
 ConfigError::ConfigError(std::vector<std::string> messages)
-    : UsageError(messages.size() == 1 ? messages[0]
-                                      : fmt::format("{} errors in the configuration:\n{}",
-                                                    messages.size(),
-                                                    config_detail::join(messages, "\n"))),
-      messages_(std::move(messages)) {}
+    : UsageError(config_error_text(messages)), messages_(std::move(messages)) {}
 
 void load_fields(const FieldList& root,
                  const fs::path& file,

@@ -2,10 +2,13 @@
 
 #include "mvpose3d/core/error.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
-#include <sstream>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -13,19 +16,124 @@ namespace mvpose3d {
 
 namespace fs = std::filesystem;
 
-std::string read_text_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
-  if (fs::is_directory(path, ec))
-    throw Error(fmt::format("{}: is a directory, expected a file", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+namespace {
+
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory, expected a file";
+  if (S_ISFIFO(mode)) return "is a FIFO (named pipe), expected a regular file";
+  if (S_ISCHR(mode)) return "is a character device, expected a regular file";
+  if (S_ISBLK(mode)) return "is a block device, expected a regular file";
+  if (S_ISSOCK(mode)) return "is a socket, expected a regular file";
+  return "is not a regular file";
+}
+
+std::string describe_bytes(std::uintmax_t bytes) {
+  if (bytes >= kMiB) return fmt::format("{} bytes ({:.1f} MiB)", bytes, bytes / double(kMiB));
+  return fmt::format("{} bytes", bytes);
+}
+
+// An open file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens `path` for reading without blocking (a FIFO would otherwise wait for a writer) and checks
+// that it is a regular file of at most `max_bytes`; returns the descriptor and sets *size.
+int open_regular(const fs::path& path, std::uintmax_t max_bytes, std::uintmax_t* size) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw Error(fmt::format("{}: no such file", path.string()));
+    throw Error(fmt::format("{}: cannot read ({})", path.string(), std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: {}", path.string(), kind_of(st.st_mode)));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     throw Error(
         fmt::format("{}: cannot open for reading ({})", path.string(), std::strerror(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read failed", path.string()));
-  return buffer.str();
+  // The path may have been replaced between stat and open: check what was opened.
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(fmt::format("{}: {}", path.string(), kind_of(st.st_mode)));
+  }
+  *size = static_cast<std::uintmax_t>(st.st_size);
+  if (*size > max_bytes) {
+    ::close(fd);
+    throw Error(
+        fmt::format("{}: {}, more than the {} this kind of file may have (is it the "
+                    "right file?)",
+                    path.string(),
+                    describe_bytes(*size),
+                    describe_bytes(max_bytes)));
+  }
+  return fd;
+}
+
+bool process_alive(long pid) {
+  if (pid <= 0) return true;  // never touch what cannot be attributed
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
+}  // namespace
+
+std::uintmax_t regular_file_size(const fs::path& path, std::uintmax_t max_bytes) {
+  std::uintmax_t size = 0;
+  Fd fd(open_regular(path, max_bytes, &size));
+  return size;
+}
+
+std::string read_regular_file(const fs::path& path,
+                              std::uintmax_t max_bytes,
+                              std::uintmax_t count) {
+  std::uintmax_t size = 0;
+  Fd fd(open_regular(path, max_bytes, &size));
+  const std::uintmax_t wanted = std::min(size, count);
+  std::string out(static_cast<std::size_t>(wanted), '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw Error(fmt::format("{}: read failed ({})", path.string(), std::strerror(errno)));
+    if (n == 0)
+      throw Error(fmt::format(
+          "{}: the file shrank while being read ({} of {} bytes)", path.string(), done, wanted));
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+std::string read_text_file(const fs::path& path) {
+  return read_regular_file(path, kMaxTextFileBytes);
+}
+
+int remove_stale_temporaries(const fs::path& path) {
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const std::string prefix = path.filename().string() + ".tmp-";
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return 0;
+  int removed = 0;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (process_alive(std::stol(digits))) continue;  // a write in progress: leave it
+    std::error_code ignored;
+    if (it->is_regular_file(ignored) && fs::remove(it->path(), ignored)) ++removed;
+  }
+  return removed;
 }
 
 void write_file_atomic(const fs::path& path, const std::string& content) {
@@ -45,9 +153,10 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
     if (!out) {
+      const int error = errno;
       out.close();
       fs::remove(tmp, ec);
-      throw Error(fmt::format("{}: write failed", path.string()));
+      throw Error(fmt::format("{}: write failed ({})", path.string(), std::strerror(error)));
     }
   }
   fs::rename(tmp, path, ec);
@@ -57,6 +166,47 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
     throw Error(fmt::format(
         "{}: cannot rename temporary file into place ({})", path.string(), ec.message()));
   }
+  remove_stale_temporaries(path);
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence of 2 to 4 bytes at text[i], or 0.
+std::size_t utf8_sequence_length(const std::string& text, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  const std::size_t n = lead >= 0xc2 && lead <= 0xdf   ? 2
+                        : lead >= 0xe0 && lead <= 0xef ? 3
+                        : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                       : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string printable_excerpt(const std::string& text, std::size_t max_chars) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (out.size() >= max_chars) {
+      out += "...";
+      break;
+    }
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t utf8 = byte >= 0x80 ? utf8_sequence_length(text, i) : 0;
+    if (byte >= 0x20 && byte < 0x7f) {
+      out.push_back(text[i++]);
+    } else if (utf8 > 0) {  // a name in UTF-8 stays readable
+      out.append(text, i, utf8);
+      i += utf8;
+    } else {
+      out += fmt::format("\\x{:02x}", byte);
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace mvpose3d

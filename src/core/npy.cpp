@@ -3,9 +3,12 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 
+#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <numeric>
-#include <regex>
+#include <set>
+#include <system_error>
 
 namespace mvpose3d {
 
@@ -26,6 +29,195 @@ uint32_t read_le(const std::string& bytes, size_t offset, size_t width) {
   return value;
 }
 
+// The header dict of a .npy file: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+// exactly these three keys, each once (numpy.lib.format refuses other keys as well).
+struct NpyHeader {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<int64_t> shape;
+};
+
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& text, const std::string& name) : text_(text), name_(name) {}
+
+  NpyHeader parse() {
+    NpyHeader header;
+    std::set<std::string> seen;
+    expect('{');
+    while (!take('}')) {
+      const std::string key = quoted("a quoted key");
+      expect(':');
+      if (!seen.insert(key).second)
+        fail(fmt::format("duplicate key '{}'", printable_excerpt(key, 40)));
+      if (key == "descr") {
+        header.descr = quoted("a quoted dtype");
+      } else if (key == "fortran_order") {
+        header.fortran_order = boolean();
+      } else if (key == "shape") {
+        header.shape = tuple();
+      } else {
+        fail(fmt::format("unknown key '{}' (expected descr, fortran_order, shape)",
+                         printable_excerpt(key, 40)));
+      }
+      if (!take(',')) {
+        expect('}');
+        break;
+      }
+    }
+    skip_space();
+    if (pos_ != text_.size())
+      fail(fmt::format("unexpected '{}' after the header's '}}'", excerpt()));
+    for (const char* key : {"descr", "fortran_order", "shape"}) {
+      if (seen.count(key) == 0) fail(fmt::format("header has no {}", key));
+    }
+    return header;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(fmt::format("{}: bad .npy header: {}", name_, what));
+  }
+  std::string excerpt() const { return printable_excerpt(text_.substr(pos_, 20), 20); }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool take(char c) {
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c) {
+    if (!take(c)) fail(fmt::format("expected '{}' at '{}'", c, excerpt()));
+  }
+  std::string quoted(const char* what) {
+    skip_space();
+    const char quote = pos_ < text_.size() ? text_[pos_] : '\0';
+    if (quote != '\'' && quote != '"') fail(fmt::format("expected {} at '{}'", what, excerpt()));
+    const size_t close = text_.find(quote, pos_ + 1);
+    if (close == std::string::npos) fail(fmt::format("unterminated string at '{}'", excerpt()));
+    std::string out = text_.substr(pos_ + 1, close - pos_ - 1);
+    pos_ = close + 1;
+    return out;
+  }
+  bool boolean() {
+    skip_space();
+    for (const auto& [word, value] : {std::pair{"True", true}, std::pair{"False", false}}) {
+      if (text_.compare(pos_, std::strlen(word), word) == 0) {
+        pos_ += std::strlen(word);
+        return value;
+      }
+    }
+    fail(fmt::format("fortran_order: expected True or False at '{}'", excerpt()));
+  }
+  // "(2, 3)", "(4,)", "()": non-negative decimal dimensions.
+  std::vector<int64_t> tuple() {
+    std::vector<int64_t> dims;
+    expect('(');
+    while (!take(')')) {
+      skip_space();
+      const char* begin = text_.data() + pos_;
+      const char* end = text_.data() + text_.size();
+      if (begin != end && *begin == '-')
+        fail(fmt::format("shape: negative dimension at '{}'", excerpt()));
+      int64_t dim = 0;
+      const auto [ptr, ec] = std::from_chars(begin, end, dim);
+      if (ptr == begin) fail(fmt::format("shape: expected a dimension at '{}'", excerpt()));
+      if (ec != std::errc()) fail(fmt::format("shape: dimension too large at '{}'", excerpt()));
+      dims.push_back(dim);
+      pos_ += static_cast<size_t>(ptr - begin);
+      if (!take(',')) {
+        expect(')');
+        break;
+      }
+    }
+    return dims;
+  }
+
+  const std::string& text_;
+  const std::string& name_;
+  size_t pos_ = 0;
+};
+
+// What the first bytes of a .npy file say: dtype, shape, where the data starts and how many bytes
+// it has. The element and byte counts are checked for 64-bit overflow.
+struct NpyLayout {
+  std::string dtype;
+  std::vector<int64_t> shape;
+  size_t data_offset = 0;
+  int64_t data_bytes = 0;
+};
+
+constexpr size_t kNpyPrefixBytes = 12;  // magic (6), version (2), header length (2 or 4)
+
+NpyLayout parse_layout(const std::string& bytes, const std::string& name) {
+  static const char kMagic[] = "\x93NUMPY";
+  if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) {
+    throw Error(fmt::format("{}: not a .npy file (missing the \\x93NUMPY magic)", name));
+  }
+  const int major = static_cast<unsigned char>(bytes[6]);
+  if (major < 1 || major > 3)
+    throw Error(fmt::format("{}: unsupported .npy format version {}", name, major));
+  const size_t len_width = major == 1 ? 2 : 4;
+  if (bytes.size() < 8 + len_width) throw Error(fmt::format("{}: truncated .npy header", name));
+  const size_t header_len = read_le(bytes, 8, len_width);
+  if (header_len > kMaxNpyHeaderBytes)
+    throw Error(fmt::format(
+        "{}: .npy header of {} bytes (at most {} allowed)", name, header_len, kMaxNpyHeaderBytes));
+  NpyLayout layout;
+  layout.data_offset = 8 + len_width + header_len;
+  if (bytes.size() < layout.data_offset)
+    throw Error(fmt::format("{}: truncated .npy header", name));
+  const NpyHeader header = HeaderParser(bytes.substr(8 + len_width, header_len), name).parse();
+
+  // "<f4": byte order, kind, size. (No std::regex: it recurses per character on long input.)
+  const std::string& descr = header.descr;
+  if (descr.size() < 3 || std::string("<>|=").find(descr[0]) == std::string::npos ||
+      !std::islower(static_cast<unsigned char>(descr[1])) ||
+      descr.find_first_not_of("0123456789", 2) != std::string::npos) {
+    throw Error(
+        fmt::format("{}: unsupported dtype '{}' (expected a plain numeric dtype such as '<f4')",
+                    name,
+                    printable_excerpt(descr, 40)));
+  }
+  layout.dtype = descr.substr(1);
+  if (descr[0] == '>')
+    throw Error(fmt::format("{}: big-endian dtype '>{}' is not supported", name, layout.dtype));
+  const int64_t itemsize = itemsize_of(layout.dtype);
+  if (itemsize == 0) throw Error(fmt::format("{}: unsupported dtype '{}'", name, layout.dtype));
+  if (header.fortran_order)
+    throw Error(
+        fmt::format("{}: Fortran-ordered arrays are not supported; save with C order", name));
+  layout.shape = header.shape;
+  int64_t count = 1;
+  for (const int64_t dim : layout.shape) {
+    if (__builtin_mul_overflow(count, dim, &count)) {
+      throw Error(fmt::format("{}: shape ({}) has more elements than a 64-bit count holds",
+                              name,
+                              fmt::join(layout.shape, ", ")));
+    }
+  }
+  if (__builtin_mul_overflow(count, itemsize, &layout.data_bytes)) {
+    throw Error(fmt::format("{}: shape ({}) of dtype {} needs more bytes than a 64-bit count holds",
+                            name,
+                            fmt::join(layout.shape, ", "),
+                            layout.dtype));
+  }
+  return layout;
+}
+
+std::string size_mismatch(const std::string& name, int64_t available, const NpyLayout& layout) {
+  return fmt::format("{}: data holds {} bytes but dtype {} and shape ({}) need {}",
+                     name,
+                     available,
+                     layout.dtype,
+                     fmt::join(layout.shape, ", "),
+                     layout.data_bytes);
+}
+
 }  // namespace
 
 int64_t NpyArray::numel() const {
@@ -37,67 +229,33 @@ int64_t NpyArray::itemsize() const {
 }
 
 NpyArray parse_npy(const std::string& bytes, const std::string& name) {
-  static const char kMagic[] = "\x93NUMPY";
-  if (bytes.size() < 10 || bytes.compare(0, 6, kMagic, 6) != 0) {
-    throw Error(fmt::format("{}: not a .npy file (missing the \\x93NUMPY magic)", name));
-  }
-  const int major = static_cast<unsigned char>(bytes[6]);
-  if (major < 1 || major > 3)
-    throw Error(fmt::format("{}: unsupported .npy format version {}", name, major));
-  const size_t len_width = major == 1 ? 2 : 4;
-  if (bytes.size() < 8 + len_width) throw Error(fmt::format("{}: truncated .npy header", name));
-  const size_t header_len = read_le(bytes, 8, len_width);
-  const size_t data_offset = 8 + len_width + header_len;
-  if (bytes.size() < data_offset) throw Error(fmt::format("{}: truncated .npy header", name));
-  const std::string header = bytes.substr(8 + len_width, header_len);
-
-  std::smatch m;
-  static const std::regex descr_re(R"('descr'\s*:\s*'([<>|=])([a-z])(\d+)')");
-  static const std::regex order_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(header, m, descr_re)) {
-    throw Error(fmt::format(
-        "{}: unsupported dtype in header {} (expected a plain numeric dtype such as '<f4')",
-        name,
-        header));
-  }
+  const NpyLayout layout = parse_layout(bytes, name);
+  const int64_t available = static_cast<int64_t>(bytes.size() - layout.data_offset);
+  if (available != layout.data_bytes) throw Error(size_mismatch(name, available, layout));
   NpyArray array;
-  const std::string order = m[1];
-  array.dtype = std::string(m[2]) + std::string(m[3]);
-  if (order == ">")
-    throw Error(fmt::format("{}: big-endian dtype '>{}' is not supported", name, array.dtype));
-  if (itemsize_of(array.dtype) == 0)
-    throw Error(fmt::format("{}: unsupported dtype '{}'", name, array.dtype));
-  if (!std::regex_search(header, m, order_re))
-    throw Error(fmt::format("{}: header has no fortran_order", name));
-  if (m[1] == "True")
-    throw Error(
-        fmt::format("{}: Fortran-ordered arrays are not supported; save with C order", name));
-  if (!std::regex_search(header, m, shape_re))
-    throw Error(fmt::format("{}: header has no shape", name));
-  const std::string dims = m[1];
-  static const std::regex dim_re(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), dim_re);
-       it != std::sregex_iterator();
-       ++it) {
-    array.shape.push_back(std::stoll(it->str()));
-  }
-  const int64_t expected = array.numel() * array.itemsize();
-  const int64_t available = static_cast<int64_t>(bytes.size() - data_offset);
-  if (available != expected) {
-    throw Error(fmt::format("{}: data holds {} bytes but dtype {} and shape ({}) need {}",
-                            name,
-                            available,
-                            array.dtype,
-                            fmt::join(array.shape, ", "),
-                            expected));
-  }
-  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
+  array.dtype = layout.dtype;
+  array.shape = layout.shape;
+  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(layout.data_offset), bytes.end());
   return array;
 }
 
 NpyArray read_npy(const std::filesystem::path& path) {
-  return parse_npy(read_text_file(path), path.string());
+  // The header first: the data's size is checked against the file's before the data is read.
+  const std::string name = path.string();
+  const std::uintmax_t size = regular_file_size(path, kMaxNpyFileBytes);
+  std::string head = read_regular_file(path, kMaxNpyFileBytes, kNpyPrefixBytes);
+  if (head.size() >= 10 && head.compare(1, 5, "NUMPY") == 0) {
+    const size_t width = static_cast<unsigned char>(head[6]) == 1 ? 2 : 4;
+    if (head.size() >= 8 + width) {
+      const size_t header_len = read_le(head, 8, width);
+      if (header_len <= kMaxNpyHeaderBytes)
+        head = read_regular_file(path, kMaxNpyFileBytes, 8 + width + header_len);
+    }
+  }
+  const NpyLayout layout = parse_layout(head, name);
+  const int64_t available = static_cast<int64_t>(size) - static_cast<int64_t>(layout.data_offset);
+  if (available != layout.data_bytes) throw Error(size_mismatch(name, available, layout));
+  return parse_npy(read_regular_file(path, kMaxNpyFileBytes), name);
 }
 
 std::string serialize_npy(const NpyArray& array) {

@@ -1,9 +1,11 @@
 #include "mvpose3d/data/loader.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/limits.h"
 #include "mvpose3d/data/random.h"
 
 #include <algorithm>
+#include <system_error>
 
 namespace mvpose3d {
 
@@ -41,8 +43,10 @@ MultiviewLoader::MultiviewLoader(std::shared_ptr<const MultiviewDataset> dataset
   MVPOSE3D_CHECK(options_.batch_size > 0,
                  "MultiviewLoader: batch_size must be > 0, got {}",
                  options_.batch_size);
-  MVPOSE3D_CHECK(
-      options_.workers >= 0, "MultiviewLoader: workers must be >= 0, got {}", options_.workers);
+  MVPOSE3D_CHECK(options_.workers >= 0 && options_.workers <= kMaxLoaderWorkers,
+                 "MultiviewLoader: workers must be in [0, {}], got {}",
+                 kMaxLoaderWorkers,
+                 options_.workers);
   MVPOSE3D_CHECK(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards,
                  "MultiviewLoader: shard {} of {} does not exist",
                  options_.shard,
@@ -68,16 +72,33 @@ MultiviewLoader::MultiviewLoader(std::shared_ptr<const MultiviewDataset> dataset
       total_batches_);
   next_to_claim_ = next_to_return_ = options_.start_batch;
   options_.prefetch = std::max(1, options_.prefetch);
-  for (int w = 0; w < options_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
+  // A thread that cannot start (the system's limit) must not leave the others running: a joinable
+  // std::thread destroyed by the unwinding aborted the program ("terminate called without an
+  // active exception").
+  try {
+    for (int w = 0; w < options_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
+  } catch (const std::system_error& e) {
+    const std::size_t started = threads_.size();
+    stop_workers();
+    throw Error(fmt::format("MultiviewLoader: could start only {} of {} worker threads ({})",
+                            started,
+                            options_.workers,
+                            e.what()));
+  }
 }
 
 MultiviewLoader::~MultiviewLoader() {
+  stop_workers();
+}
+
+void MultiviewLoader::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   can_work_.notify_all();
   for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 std::vector<std::int64_t> MultiviewLoader::batch_indices(std::int64_t batch) const {

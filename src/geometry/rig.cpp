@@ -3,10 +3,13 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
+#include <tuple>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace mvpose3d {
@@ -72,17 +75,23 @@ Rig Rig::select(const std::vector<std::string>& camera_names) const {
 
 namespace {
 
+// Real lenses have |k|, |p| well below 10 in the Brown-Conrady model (H36M's are below 0.3, wide
+// angle lenses reach a few units); a coefficient beyond this is a unit or copy error.
+constexpr double kMaxDistortionCoefficient = 1000;
+
 // Collects every problem in a file as "file:line:col: key.path: what".
 class RigParser {
  public:
   explicit RigParser(std::string source) : source_(std::move(source)) {}
 
+  // Keys and values from the file are escaped and shortened: a binary file must not print raw
+  // bytes.
   void error(const YAML::Mark& mark, const std::string& path, const std::string& what) {
+    const std::string text = printable_excerpt(path + ": " + what, 500);
     if (mark.is_null()) {
-      errors_.push_back(fmt::format("{}: {}: {}", source_, path, what));
+      errors_.push_back(fmt::format("{}: {}", source_, text));
     } else {
-      errors_.push_back(
-          fmt::format("{}:{}:{}: {}: {}", source_, mark.line + 1, mark.column + 1, path, what));
+      errors_.push_back(fmt::format("{}:{}:{}: {}", source_, mark.line + 1, mark.column + 1, text));
     }
   }
 
@@ -233,6 +242,21 @@ class RigParser {
     if (!k || !p) {
       return std::nullopt;
     }
+    bool bounded = true;
+    for (const auto& [values, node, key] : {std::tuple{&*k, &k_node, ".k"}, {&*p, &p_node, ".p"}}) {
+      for (const double c : *values) {
+        if (std::abs(c) > kMaxDistortionCoefficient) {
+          error(node->Mark(),
+                path + key,
+                fmt::format("coefficient {} is beyond +-{}: no lens distorts like that (k: [1e300, "
+                            "...] made every point non-finite)",
+                            c,
+                            kMaxDistortionCoefficient));
+          bounded = false;
+        }
+      }
+    }
+    if (!bounded) return std::nullopt;
     d.k = {(*k)[0], (*k)[1], (*k)[2]};
     d.p = {(*p)[0], (*p)[1]};
     return d;
@@ -412,20 +436,37 @@ Rig parse_rig(const std::string& yaml_text, const std::string& source_name) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    throw Error(
+        fmt::format("{}:{}:{}: invalid YAML: lists or maps nested {} levels deep (a rig "
+                    "has a few)",
+                    source_name,
+                    e.mark.line + 1,
+                    e.mark.column + 1,
+                    e.depth()));
   } catch (const YAML::Exception& e) {
-    throw Error(fmt::format(
-        "{}:{}:{}: invalid YAML: {}", source_name, e.mark.line + 1, e.mark.column + 1, e.msg));
+    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}",
+                            source_name,
+                            e.mark.line + 1,
+                            e.mark.column + 1,
+                            printable_excerpt(e.msg, 300)));
   }
   RigParser parser(source_name);
   Rig rig = parser.rig(root);
-  if (!parser.errors().empty()) {
-    throw Error(fmt::format("{}", fmt::join(parser.errors(), "\n")));
+  const std::vector<std::string>& errors = parser.errors();
+  if (!errors.empty()) {
+    const std::size_t shown = std::min(errors.size(), kMaxConfigErrorsShown);
+    std::string text = fmt::format(
+        "{}", fmt::join(errors.begin(), errors.begin() + static_cast<std::ptrdiff_t>(shown), "\n"));
+    if (shown < errors.size()) text += fmt::format("\n... and {} more", errors.size() - shown);
+    throw Error(text);
   }
   return rig;
 }
 
 Rig load_rig(const std::filesystem::path& path) {
-  return parse_rig(read_text_file(path), path.string());
+  return parse_rig(read_regular_file(path, kMaxConfigFileBytes), path.string());
 }
 
 // --- YAML writing -----------------------------------------------------------------------------

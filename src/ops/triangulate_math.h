@@ -190,7 +190,10 @@ MVPOSE3D_HOST_DEVICE bool my_isfinite(T x) {
 // The rig normalisation of ops::normalize_rig (src/ops/triangulate.cpp) for one group of V
 // projection matrices, for use inside the kernels when the matrices are constants: out [V, 3, 4]
 // normalised matrices, so that X_world = centre + scale * X_normalised. Non-finite matrices are
-// copied unchanged (the points using them are then flagged) with centre 0 and scale 1.
+// copied unchanged (the points using them are then flagged) with centre 0 and scale 1. A view whose
+// 3x3 part is singular (an all-zero placeholder for a missing camera) has no centre or axis: it is
+// left out of the centre and scale and only moved into the normalised frame, not rescaled, so its
+// rows mean what they meant before (an all-zero matrix stays zero and adds nothing to the system).
 template <typename acc_t, typename proj_t>
 MVPOSE3D_HOST_DEVICE void normalize_projections(
     const proj_t* proj, int num_views, acc_t* out, acc_t centre[3], acc_t* scale) {
@@ -214,6 +217,9 @@ MVPOSE3D_HOST_DEVICE void normalize_projections(
   acc_t mean_c[3] = {0, 0, 0};
   constexpr int kMaxViews = 64;
   acc_t centres[3 * kMaxViews];
+  acc_t dets[kMaxViews];
+  bool usable[kMaxViews];
+  int num_usable = 0;
   for (int v = 0; v < num_views && v < kMaxViews; ++v) {
     const acc_t* p = out + 12 * v;
     const acc_t a[3] = {p[0], p[1], p[2]}, b[3] = {p[4], p[5], p[6]}, c[3] = {p[8], p[9], p[10]};
@@ -223,7 +229,21 @@ MVPOSE3D_HOST_DEVICE void normalize_projections(
     cross(a, b, ab);
     const acc_t det = a[0] * bc[0] + a[1] * bc[1] + a[2] * bc[2];
     acc_t* cv = centres + 3 * v;
-    for (int k = 0; k < 3; ++k) cv[k] = -(p[3] * bc[k] + p[7] * ca[k] + p[11] * ab[k]) / det;
+    usable[v] = det != acc_t(0);
+    for (int k = 0; k < 3; ++k) {
+      cv[k] = usable[v] ? -(p[3] * bc[k] + p[7] * ca[k] + p[11] * ab[k]) / det : acc_t(0);
+      usable[v] = usable[v] && my_isfinite(cv[k]);
+    }
+    dets[v] = det;
+    num_usable += usable[v] ? 1 : 0;
+  }
+  if (num_usable == 0) return;
+  for (int v = 0; v < num_views && v < kMaxViews; ++v) {
+    if (!usable[v]) continue;
+    const acc_t* p = out + 12 * v;
+    const acc_t c[3] = {p[8], p[9], p[10]};
+    const acc_t det = dets[v];
+    const acc_t* cv = centres + 3 * v;
     const acc_t cn = my_sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
     const acc_t sgn = det > acc_t(0) ? acc_t(1) : (det < acc_t(0) ? acc_t(-1) : acc_t(0));
     const acc_t axis[3] = {c[0] * sgn / cn, c[1] * sgn / cn, c[2] * sgn / cn};
@@ -235,7 +255,7 @@ MVPOSE3D_HOST_DEVICE void normalize_projections(
         row += perp * cv[j];
       }
       rhs[i] += row;
-      mean_c[i] += cv[i] / static_cast<acc_t>(num_views);
+      mean_c[i] += cv[i] / static_cast<acc_t>(num_usable);
     }
   }
   for (int i = 0; i < 3; ++i) rhs[i] += reg * mean_c[i];
@@ -248,12 +268,13 @@ MVPOSE3D_HOST_DEVICE void normalize_projections(
     centre[k] = (rhs[0] * c12[k] + rhs[1] * c20[k] + rhs[2] * c01[k]) / det_l;
   acc_t ms = acc_t(0);
   for (int v = 0; v < num_views && v < kMaxViews; ++v) {
+    if (!usable[v]) continue;
     for (int k = 0; k < 3; ++k) {
       const acc_t d = centres[3 * v + k] - centre[k];
       ms += d * d;
     }
   }
-  acc_t s = my_sqrt(ms / static_cast<acc_t>(num_views));
+  acc_t s = my_sqrt(ms / static_cast<acc_t>(num_usable));
   s = s > acc_t(0) ? s : acc_t(1);
   *scale = s;
   for (int v = 0; v < num_views; ++v) {
@@ -265,6 +286,7 @@ MVPOSE3D_HOST_DEVICE void normalize_projections(
       row[1] *= s;
       row[2] *= s;
     }
+    if (v < kMaxViews && !usable[v]) continue;
     const acc_t n3 = my_sqrt(p[8] * p[8] + p[9] * p[9] + p[10] * p[10]);
     for (int k = 0; k < 12; ++k) p[k] /= n3;
     const acc_t d1 = p[0] * p[8] + p[1] * p[9] + p[2] * p[10];

@@ -21,13 +21,39 @@ Tensor dot3(const Tensor& a, const Tensor& b) {
   return (a * b).sum(-1);
 }
 
+// Views with a camera centre: a finite matrix whose 3x3 part is not singular. [M, V] bool, found
+// without gradient; the same test as normalize_projections (triangulate_math.h) makes in the
+// kernels. An all-zero matrix (a placeholder for a missing camera) has none.
+Tensor views_with_centre(const Tensor& proj) {
+  at::NoGradGuard no_grad;
+  const Tensor mat = proj.narrow(-1, 0, 3);  // [M, V, 3, 3]
+  const Tensor p4 = proj.select(-1, 3);      // [M, V, 3]
+  const Tensor a = mat.select(-2, 0), b = mat.select(-2, 1), c = mat.select(-2, 2);
+  const Tensor bc = cross3(b, c), ca = cross3(c, a), ab = cross3(a, b);
+  const Tensor det = dot3(a, bc);  // [M, V]
+  const Tensor centres =
+      -(p4.select(-1, 0).unsqueeze(-1) * bc + p4.select(-1, 1).unsqueeze(-1) * ca +
+        p4.select(-1, 2).unsqueeze(-1) * ab) /
+      det.unsqueeze(-1);  // [M, V, 3]
+  return (det != 0) & at::isfinite(centres).all(-1);
+}
+
 }  // namespace
 
 RigNormalization normalize_rig(const Tensor& proj) {
-  // proj [M, V, 3, 4]. Camera centres from the cofactor form of -M^-1 p4, optical axes from the
-  // third row of M oriented by det(M): both elementwise, so tiny batches stay cheap.
-  const Tensor mat = proj.narrow(-1, 0, 3);  // [M, V, 3, 3]
-  const Tensor p4 = proj.select(-1, 3);      // [M, V, 3]
+  // proj [M, V, 3, 4]. Views without a centre are replaced by a harmless stand-in for the
+  // statistics (so no NaN reaches a gradient), left out of the centre and the scale, and given
+  // back moved into the normalised frame but not rescaled (see normalize_projections).
+  const Tensor usable = views_with_centre(proj);        // [M, V]
+  const Tensor weight = usable.to(proj.scalar_type());  // [M, V]
+  const Tensor all_usable = usable.all(1);              // [M]
+  const Tensor count = weight.sum(1).clamp_min(1.0);    // [M]
+  const Tensor stand_in = at::eye(3, 4, proj.options()).expand_as(proj);
+  const Tensor safe = at::where(usable.unsqueeze(-1).unsqueeze(-1), proj, stand_in);
+  // Camera centres from the cofactor form of -M^-1 p4, optical axes from the third row of M
+  // oriented by det(M): both elementwise, so tiny batches stay cheap.
+  const Tensor mat = safe.narrow(-1, 0, 3);  // [M, V, 3, 3]
+  const Tensor p4 = safe.select(-1, 3);      // [M, V, 3]
   const Tensor a = mat.select(-2, 0), b = mat.select(-2, 1), c = mat.select(-2, 2);
   const Tensor bc = cross3(b, c), ca = cross3(c, a), ab = cross3(a, b);
   const Tensor det = dot3(a, bc);  // [M, V]
@@ -41,11 +67,17 @@ RigNormalization normalize_rig(const Tensor& proj) {
   // (a stereo pair) still give a well-posed 3x3 system.
   const int64_t views = proj.size(1);
   const Tensor eye = at::eye(3, proj.options());
-  const Tensor proj_perp = eye - axes.unsqueeze(-1) * axes.unsqueeze(-2);  // [M, V, 3, 3]
+  const Tensor proj_perp = (eye - axes.unsqueeze(-1) * axes.unsqueeze(-2)) *
+                           weight.unsqueeze(-1).unsqueeze(-1);  // [M, V, 3, 3]
   const double reg = 1e-3 * static_cast<double>(views);
   const Tensor lhs = proj_perp.sum(1) + reg * eye;  // [M, 3, 3]
+  // The plain mean where every view counts keeps those rigs' numbers exactly as they were.
+  const Tensor mean_centre =
+      at::where(all_usable.unsqueeze(-1),
+                centres.mean(1),
+                (centres * weight.unsqueeze(-1)).sum(1) / count.unsqueeze(-1));  // [M, 3]
   const Tensor rhs =
-      at::matmul(proj_perp, centres.unsqueeze(-1)).squeeze(-1).sum(1) + reg * centres.mean(1);
+      at::matmul(proj_perp, centres.unsqueeze(-1)).squeeze(-1).sum(1) + reg * mean_centre;
   // 3x3 solve by Cramer's rule (lhs is SPD).
   const Tensor r0 = lhs.select(-2, 0), r1 = lhs.select(-2, 1), r2 = lhs.select(-2, 2);
   const Tensor c12 = cross3(r1, r2), c20 = cross3(r2, r0), c01 = cross3(r0, r1);
@@ -53,8 +85,11 @@ RigNormalization normalize_rig(const Tensor& proj) {
   const Tensor centre =
       (rhs.select(-1, 0).unsqueeze(-1) * c12 + rhs.select(-1, 1).unsqueeze(-1) * c20 +
        rhs.select(-1, 2).unsqueeze(-1) * c01) /
-      det_l;                                                                     // [M, 3]
-  Tensor scale = (centres - centre.unsqueeze(1)).pow(2).sum(-1).mean(1).sqrt();  // [M]
+      det_l;                                                              // [M, 3]
+  const Tensor sq_dist = (centres - centre.unsqueeze(1)).pow(2).sum(-1);  // [M, V]
+  const Tensor mean_sq =
+      at::where(all_usable, sq_dist.mean(1), (sq_dist * weight).sum(1) / count);  // [M]
+  Tensor scale = mean_sq.sqrt();                                                  // [M]
   scale = at::where(scale > 0, scale, at::ones_like(scale));
   // P U with U = [[s I, c], [0, 1]], then rows scaled so that the third row's direction is a unit
   // vector and the focal length is 1.
@@ -69,8 +104,17 @@ RigNormalization normalize_rig(const Tensor& proj) {
   const Tensor f1 = at::linalg_vector_norm(h1 - dot3(h1, h3).unsqueeze(-1) * h3, 2, {-1});
   const Tensor f2 = at::linalg_vector_norm(h2 - dot3(h2, h3).unsqueeze(-1) * h3, 2, {-1});
   const Tensor focal = (f1 * f2).sqrt();
+  // Views without a centre: P U with the frame held constant (their rows carry no information
+  // about it), not rescaled.
+  const Tensor raw_mat = proj.narrow(-1, 0, 3);
+  const Tensor moved = at::cat(
+      {raw_mat * scale.detach().view({-1, 1, 1, 1}),
+       (at::matmul(raw_mat, centre.detach().view({-1, 1, 3, 1})).squeeze(-1) + proj.select(-1, 3))
+           .unsqueeze(-1)},
+      -1);  // [M, V, 3, 4]
   RigNormalization out;
-  out.proj_normalized = pu / focal.view({pu.size(0), views, 1, 1});
+  out.proj_normalized = at::where(
+      usable.unsqueeze(-1).unsqueeze(-1), pu / focal.view({pu.size(0), views, 1, 1}), moved);
   out.centre = centre;
   out.scale = scale;
   return out;

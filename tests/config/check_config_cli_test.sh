@@ -87,6 +87,51 @@ reject "--set data.totalcapture.root_box_mm=[1,2,3,4,5]: data.totalcapture.root_
 overrides="data.joints=tc16 model.fusion=fusion model.equivariant=true"
 reject "2 errors in the configuration:"
 
+# Hostile inputs (docs/reliability.md): each fails at once with a message, never hangs or grows.
+# check-config /dev/zero grew to 24 GB; a FIFO hung.
+expect 2 timeout 60 "$bin" check-config /dev/zero
+has "$err" "mvpose3d: error: /dev/zero: is a character device, expected a regular file"
+mkfifo "$dir/fifo.yaml"
+expect 2 timeout 60 "$bin" check-config "$dir/fifo.yaml"
+has "$err" "fifo.yaml: is a FIFO (named pipe), expected a regular file"
+printf 'base: %s\n' "$dir/fifo.yaml" > "$dir/child.yaml"
+expect 2 timeout 60 "$bin" check-config "$dir/child.yaml"
+has "$err" "cannot load base file: $dir/fifo.yaml: is a FIFO"
+# threads=100000 hung, data.workers=100000 aborted: bounded ranges (core/limits.h).
+overrides="threads=100000"
+reject "--set threads=100000: threads = 100000; violated constraint: 0 <= threads <= 1024"
+overrides="data.workers=100000"
+reject "--set data.workers=100000: data.workers = 100000; violated constraint: 0 <= data.workers <= 256"
+# A learning rate of .inf trained to NaN.
+overrides="train.optimizer.lr=.inf"
+reject "--set train.optimizer.lr=.inf: train.optimizer.lr = .inf; violated constraint: train.optimizer.lr finite"
+# An empty file was accepted without a word.
+: > "$dir/empty.yaml"
+expect 0 "$bin" check-config "$dir/empty.yaml"
+has "$err" "empty.yaml sets no key: every value is its default"
+# Deeply nested YAML said "invalid YAML: bad file".
+awk 'BEGIN { printf "name: "; for (i = 0; i < 3000; i++) printf "["; print "" }' > "$dir/deep.yaml"
+expect 2 "$bin" check-config "$dir/deep.yaml"
+has "$err" "invalid YAML: lists or maps nested"
+# A stray ',' made yaml-cpp 0.7's LoadAll loop for ever, allocating (found by fuzz_config).
+printf 'name: x\n,\n' > "$dir/comma.yaml"
+expect 2 timeout 60 "$bin" check-config "$dir/comma.yaml"
+has "$err" "comma.yaml:2:1: invalid YAML:"
+# 100,000 unknown keys printed 100,000 lines: the list is capped.
+awk 'BEGIN { for (i = 0; i < 100000; i++) print "key" i ": 1" }' > "$dir/many.yaml"
+expect 2 "$bin" check-config "$dir/many.yaml"
+has "$err" "100000 errors in the configuration:"
+has "$err" "... and 99950 more (the first 50 are shown)"
+[ "$(wc -l < "$err")" -le 52 ] || fail "$(wc -l < "$err") lines of errors"
+# A binary file's raw bytes were printed.
+printf '\211PNG\r\n\032\n\001\002key\003: 1\n' > "$dir/binary.yaml"
+expect 2 "$bin" check-config "$dir/binary.yaml"
+LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\200-\377]')" "$err" && fail "raw bytes in the message"
+# A YAML config given a size that no config has (a video given by mistake).
+head -c 17000000 /dev/zero | tr '\0' '#' > "$dir/huge.yaml"
+expect 2 "$bin" check-config "$dir/huge.yaml"
+has "$err" "more than the 16777216 bytes (16.0 MiB) this kind of file may have"
+
 # Every shipped config keeps every rule.
 for config in configs/*.yaml configs/_base_/*.yaml configs/h36m/*.yaml configs/synthetic/*.yaml \
   configs/totalcapture/*.yaml; do

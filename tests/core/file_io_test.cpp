@@ -3,6 +3,10 @@
 #include "mvpose3d/core/error.h"
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -46,6 +50,72 @@ TEST(FileIo, ReadingADirectoryIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos);
   }
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// `check-config /dev/zero` grew to 24 GB: a device is refused before anything is read.
+TEST(FileIo, DevZeroIsRefusedNotReadForever) {
+  const std::string what = error_of([] { read_text_file("/dev/zero"); });
+  EXPECT_EQ(what, "/dev/zero: is a character device, expected a regular file");
+}
+
+// A FIFO given as a file hung for ever (open blocks until a writer comes).
+TEST(FileIo, FifoIsRefusedWithoutBlocking) {
+  const fs::path fifo =
+      fs::temp_directory_path() / ("mvpose3d_fileio_fifo_" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string what = error_of([&] { read_text_file(fifo); });
+  EXPECT_EQ(what, fifo.string() + ": is a FIFO (named pipe), expected a regular file");
+  fs::remove(fifo);
+}
+
+TEST(FileIo, FileLargerThanItsKindMayBeIsRefusedBeforeReading) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mvpose3d_fileio3_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  write_file_atomic(dir / "big.yaml", std::string(2048, 'x'));
+  const std::string what = error_of([&] { read_regular_file(dir / "big.yaml", 1024); });
+  EXPECT_NE(what.find("big.yaml: 2048 bytes, more than the 1024 bytes"), std::string::npos) << what;
+  EXPECT_EQ(read_regular_file(dir / "big.yaml", 4096, 10), std::string(10, 'x'));
+  EXPECT_EQ(regular_file_size(dir / "big.yaml", 4096), 2048u);
+  fs::remove_all(dir);
+}
+
+// A kill during a save left "last.pt.tmp-<pid>" for ever: the next write of the same target
+// removes the temporaries of processes that are gone, and leaves a live writer's alone.
+TEST(FileIo, StaleTemporaryOfAKilledWriteIsRemoved) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mvpose3d_fileio4_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // its pid is now free: a writer that was killed
+  const fs::path stale = dir / ("last.pt.tmp-" + std::to_string(child));
+  const fs::path live = dir / ("last.pt.tmp-" + std::to_string(::getppid()));
+  const fs::path other = dir / ("best.pt.tmp-" + std::to_string(child));
+  for (const fs::path& p : {stale, live, other}) std::ofstream(p) << "partial";
+  write_file_atomic(dir / "last.pt", "whole");
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));   // its process runs: maybe a write in progress
+  EXPECT_TRUE(fs::exists(other));  // another target's temporary
+  EXPECT_EQ(read_text_file(dir / "last.pt"), "whole");
+  fs::remove_all(dir);
+}
+
+TEST(FileIo, PrintableExcerptEscapesBinaryAndLimitsLength) {
+  EXPECT_EQ(printable_excerpt(std::string("ab\x00\x93\n", 5)), "ab\\x00\\x93\\x0a");
+  EXPECT_EQ(printable_excerpt(std::string(100, 'y'), 5), "yyyyy...");
 }
 
 }  // namespace

@@ -162,5 +162,19 @@ TEST(MultiviewLoader, RejectsBadOptions) {
   EXPECT_THROW(MultiviewLoader(std::make_shared<ToyDataset>(5), o), Error);
 }
 
+// data.workers=100000 aborted the program ("terminate called without an active exception") when
+// the system refused a thread: the count is bounded (core/limits.h) and refused with a message.
+TEST(MultiviewLoader, HundredThousandWorkersIsAnErrorNotAnAbort) {
+  LoaderOptions o;
+  o.batch_size = 2;
+  o.workers = 100000;
+  try {
+    MultiviewLoader loader(std::make_shared<ToyDataset>(5), o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "MultiviewLoader: workers must be in [0, 256], got 100000");
+  }
+}
+
 }  // namespace
 }  // namespace mvpose3d

@@ -194,6 +194,33 @@ TEST(RigIo, ValueErrorsNameKeyAndValue) {
   EXPECT_CONTAINS(error_of(with_line(1, "title: test")), "bad.yaml:1:1: (root).title: unknown key");
 }
 
+// k: [1e300, ...] was accepted and made every projected point non-finite.
+TEST(RigIo, AbsurdDistortionCoefficientIsRejected) {
+  EXPECT_CONTAINS(
+      error_of(with_line(10, "    distortion: {model: opencv, k: [1e300, 0, 0], p: [0, 0]}")),
+      "bad.yaml:10:36: cameras[0].distortion.k: coefficient 1e+300 is beyond +-1000");
+  EXPECT_CONTAINS(
+      error_of(with_line(10, "    distortion: {model: opencv, k: [0, 0, 0], p: [0, -5000]}")),
+      "cameras[0].distortion.p: coefficient -5000 is beyond +-1000");
+}
+
+// Deeply nested YAML said only "invalid YAML: bad file" (yaml-cpp's words for its depth limit).
+TEST(RigIo, DeeplyNestedYamlSaysSo) {
+  const std::string deep = "name: " + std::string(3000, '[');
+  EXPECT_CONTAINS(error_of(deep), "bad.yaml:1:");
+  EXPECT_CONTAINS(error_of(deep), "invalid YAML: lists or maps nested");
+}
+
+// A device or FIFO given as a rig was read for ever or blocked.
+TEST(RigIo, NonRegularFileIsRefused) {
+  try {
+    load_rig("/dev/zero");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "/dev/zero: is a character device, expected a regular file");
+  }
+}
+
 TEST(RigIo, EveryProblemIsReportedAtOnce) {
   std::string yaml = with_line(6, "    fx: 0");
   yaml += "  - name: cam0\n    width: 1\n";  // a second camera: duplicate name, missing keys

@@ -101,6 +101,65 @@ TEST(TriangulateDegenerate, NaNInZeroWeightViewIsIgnored) {
   EXPECT_TRUE(at::isfinite(out.points3d).all().item<bool>());
 }
 
+// With the rig normalisation on, one all-zero projection matrix made every point invalid with the
+// reason "NaN/Inf", even where that view's weight is 0; without normalisation all points were valid
+// and exact. The normalisation now leaves such a view out, so both agree, for every method and
+// for the differentiable (ATen) normalisation as well as the fused kernels' own.
+TEST(TriangulateDegenerate, AllZeroProjectionMatrixDoesNotInvalidateEveryPoint) {
+  const Case base = good_case();
+  const auto truth = at::tensor({0.1, -0.2, 0.3, -0.3, 0.25, 0.05}, at::kDouble).view({2, 3});
+  for (const double zero_view_weight : {0.0, 1.0}) {
+    Case c = base;
+    c.proj = c.proj.clone();
+    c.proj[2].zero_();
+    c.w = c.w.clone();
+    c.w.select(1, 2).fill_(zero_view_weight);
+    for (auto method :
+         {TriangulationMethod::kFused, TriangulationMethod::kSvd, TriangulationMethod::kSii}) {
+      for (const bool proj_grad : {false, true}) {
+        const std::string what = fmt::format(
+            "{}, weight {}, proj grad {}", to_string(method), zero_view_weight, proj_grad);
+        TriangulateOptions o;
+        o.method = method;
+        TriangulateOptions raw = o;
+        raw.normalize = false;
+        const auto p = c.proj.clone().requires_grad_(proj_grad);
+        const auto out = triangulate(c.x, p, c.w, o);
+        const auto unnormalized = triangulate(c.x, c.proj, c.w, raw);
+        EXPECT_TRUE(unnormalized.valid.all().item<bool>()) << what;
+        EXPECT_TRUE(out.valid.all().item<bool>()) << what;
+        EXPECT_THAT(out.points3d.detach(), TensorNear(unnormalized.points3d, 1e-6, 1e-6)) << what;
+        EXPECT_THAT(out.points3d.detach(), TensorNear(truth, 1e-4, 0))
+            << what;  // sii iterates to ~1e-5
+        if (proj_grad) {
+          out.points3d.sum().backward();
+          EXPECT_TRUE(at::isfinite(p.grad()).all().item<bool>()) << what;
+        }
+      }
+    }
+  }
+}
+
+// A point seen by one real view and the all-zero one is invalid for a true reason (too little
+// geometry), the same with and without normalisation, never "NaN/Inf".
+TEST(TriangulateDegenerate, AllZeroProjectionMatrixGivesATruthfulReason) {
+  Case c = good_case();
+  c.proj = c.proj.clone();
+  c.proj[2].zero_();
+  c.w = c.w.clone();
+  c.w[0].zero_();
+  c.w[0][0] = 1.0;
+  c.w[0][2] = 1.0;
+  TriangulateOptions raw;
+  raw.normalize = false;
+  const auto out = triangulate(c.x, c.proj, c.w);
+  const auto unnormalized = triangulate(c.x, c.proj, c.w, raw);
+  EXPECT_FALSE(out.valid[0].item<bool>());
+  EXPECT_TRUE(out.valid[1].item<bool>());
+  EXPECT_NE(out.status[0].item<int>(), 1) << "not a NaN/Inf input";
+  EXPECT_EQ(out.status[0].item<int>(), unnormalized.status[0].item<int>());
+}
+
 TEST(TriangulateDegenerate, ParallelRays) {
   // Two cameras at different places looking along the same direction, observing the same pixel:
   // parallel rays meet only at infinity.

@@ -6,6 +6,7 @@
 #include "mvpose3d/config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/limits.h"
 #include "mvpose3d/core/logging.h"
 #include "mvpose3d/geometry/synthetic_scenes.h"
 #include "mvpose3d/ops/triangulate.h"
@@ -311,7 +312,8 @@ void add_bench_dlt_command(CLI::App& bench) {
                   "output directory for the CSV files (default: a new runs/bench_dlt/<time>/)")
       ->capture_default_str();
   cmd->add_option("--threads", options->threads, "intra-op threads (1 compares per core)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, kMaxThreads));
   cmd->add_option(
          "--max-points", options->max_points, "largest batch, in points (powers of ten from 100)")
       ->capture_default_str()

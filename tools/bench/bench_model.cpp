@@ -7,6 +7,7 @@
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/limits.h"
 #include "mvpose3d/geometry/camera.h"
 #include "mvpose3d/models/pose_net.h"
 
@@ -322,7 +323,8 @@ void add_bench_model_command(CLI::App& bench) {
       ->capture_default_str()
       ->check(CLI::Range(32, 1024));
   cmd->add_option("--threads", o->threads, "CPU intra-op threads (0 = library default)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxThreads));
   cmd->add_option("--min-seconds", o->min_seconds, "time per measurement (median reported)")
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "random seed")->capture_default_str();

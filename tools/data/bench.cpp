@@ -3,6 +3,7 @@
 //       Samples per second through MultiviewLoader (worker threads + prefetch), after a warm-up.
 // Any data.type (through make_dataset); --camera-set names one of its camera sets (synthetic:
 // seen, rotated, unseen, random; Total Capture: seen, unseen; all: permuted).
+#include "mvpose3d/core/limits.h"
 #include "mvpose3d/data/loader.h"
 
 #include <chrono>
@@ -34,7 +35,8 @@ void add_data_bench_command(CLI::App& data) {
   cmd->add_option("--batch-size", a->batch_size, "samples per batch")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--workers", a->workers, "loader threads (default: data.workers)");
+  cmd->add_option("--workers", a->workers, "loader threads (default: data.workers)")
+      ->check(CLI::Range(0, kMaxLoaderWorkers));
   cmd->add_option("--prefetch", a->prefetch, "batches ahead per worker (default: data.prefetch)");
   cmd->add_option("--warmup", a->warmup, "batches taken before timing")->capture_default_str();
   cmd->callback([a] {

@@ -1,6 +1,8 @@
 // mvpose3d data cache --config FILE [--set K=V ...] [--split train|test|all] [--threads N]
 //       Writes the HDF5 crop shards of data.<reader>.crop_cache for every split that is not
 //       augmented (the test split; the training split with augmentation off).
+#include "mvpose3d/core/limits.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -48,7 +50,7 @@ void add_data_cache_command(CLI::App& data) {
   });
   cmd->add_option("--threads", a->threads, "rendering threads")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, kMaxThreads));
 }
 
 }  // namespace mvpose3d::tools

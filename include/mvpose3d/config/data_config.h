@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mvpose3d/config/schema.h"
+#include "mvpose3d/core/limits.h"
 
 #include <map>
 #include <string>
@@ -543,7 +544,10 @@ struct DataConfig {
     v("train_subjects", train_subjects, "subjects used for training");
     v("test_subjects", test_subjects, "subjects used for evaluation");
     v("rig", rig, "camera rig: a rig name or a rig YAML file");
-    v("workers", workers, "data loading threads, 0 = load on the training thread", NonNegative());
+    v("workers",
+      workers,
+      "data loading threads, 0 = load on the training thread",
+      InRange(0, kMaxLoaderWorkers));
     v("prefetch", prefetch, "batches prepared ahead per worker", NonNegative());
     v("synthetic", synthetic, "options of the synthetic dataset, used when data.type is synthetic");
     v("h36m", h36m, "options of the Human3.6M reader, used when data.type is h36m");

@@ -13,6 +13,7 @@
 #include "mvpose3d/config/schema.h"
 #include "mvpose3d/config/train_config.h"
 #include "mvpose3d/config/yaml_io.h"
+#include "mvpose3d/core/limits.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -42,7 +43,7 @@ struct RunConfig {
     v("name", name, "run name, \"\" = the config file's stem");
     v("seed", seed, "seed of every random generator", NonNegative());
     v("output_root", output_root, "run directories go to <output_root>/<name>/<timestamp>/");
-    v("threads", threads, "CPU threads for LibTorch, 0 = library default", NonNegative());
+    v("threads", threads, "CPU threads for LibTorch, 0 = library default", InRange(0, kMaxThreads));
     v("deterministic", deterministic, "use deterministic algorithms only (slower on GPU)");
     v("data", data, "dataset and input pipeline");
     v("model", model, "network");

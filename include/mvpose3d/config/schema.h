@@ -82,6 +82,7 @@ class Constraint {
   std::vector<Check> checks_;
 };
 
+Constraint Finite();                                           // not ±inf (nor NaN)
 Constraint Positive();                                         // x > 0
 Constraint NonNegative();                                      // x >= 0
 Constraint AtLeast(double lo);                                 // x >= lo

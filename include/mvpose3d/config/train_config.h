@@ -103,9 +103,9 @@ struct OptimizerConfig {
   template <class Visitor>
   void visit(Visitor& v) {
     v("type", type, "optimiser");
-    v("lr", lr, "base learning rate", Positive());
+    v("lr", lr, "base learning rate", Positive() && Finite());  // .inf trained to NaN
     v("momentum", momentum, "SGD momentum, ignored by adam", InRangeOpenHigh(0, 1));
-    v("weight_decay", weight_decay, "L2 weight decay", NonNegative());
+    v("weight_decay", weight_decay, "L2 weight decay", NonNegative() && Finite());
   }
 };
 MVPOSE3D_CONFIG_EQUALITY(OptimizerConfig)

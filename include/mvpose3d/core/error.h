@@ -24,6 +24,19 @@ class UsageError : public Error {
   explicit UsageError(const std::string& message) : Error(message) {}
 };
 
+// Runs f(); an Error it throws is thrown again with `context` in front ("calib.cal:12: camera 3:
+// Camera: focal lengths must be positive ..."), so errors from shared code name the file and row.
+template <class F>
+decltype(auto) with_error_context(const std::string& context, F&& f) {
+  try {
+    return f();
+  } catch (const UsageError& e) {
+    throw UsageError(context + ": " + e.what());
+  } catch (const Error& e) {
+    throw Error(context + ": " + e.what());
+  }
+}
+
 }  // namespace mvpose3d
 
 // MVPOSE3D_CHECK(cond, "format {}", args...): throws mvpose3d::Error with the formatted message.

@@ -69,6 +69,8 @@ class MultiviewLoader {
  private:
   MultiviewBatch make_batch(std::int64_t batch) const;
   void worker_loop();
+  // Tells the workers to stop and joins them.
+  void stop_workers();
 
   std::shared_ptr<const MultiviewDataset> dataset_;
   LoaderOptions options_;

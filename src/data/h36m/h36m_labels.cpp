@@ -128,10 +128,19 @@ void read_lt(const h5::File& f, H36mLabels& out) {
       in.cy = kk(1, 2);
       const double* dd = d.data() + sc * 5;
       out.calibration[s][c] =
-          Camera::from_cam_from_world(in,
-                                      nearest_rotation(mat3(r, sc * 9), what),
-                                      Eigen::Vector3d(t[sc * 3], t[sc * 3 + 1], t[sc * 3 + 2]),
-                                      Distortion::h36m(dd[0], dd[1], dd[4], dd[2], dd[3]));
+          with_error_context(fmt::format("{}: /lt/cameras[{}, {}] ({} camera {})",
+                                         file,
+                                         s,
+                                         c,
+                                         out.subjects[s],
+                                         out.cameras[c]),
+                             [&] {
+                               return Camera::from_cam_from_world(
+                                   in,
+                                   nearest_rotation(mat3(r, sc * 9), what),
+                                   Eigen::Vector3d(t[sc * 3], t[sc * 3 + 1], t[sc * 3 + 2]),
+                                   Distortion::h36m(dd[0], dd[1], dd[4], dd[2], dd[3]));
+                             });
       out.calibrated[s][c] = true;
     }
   }
@@ -239,11 +248,16 @@ void read_qiu(const h5::File& f, H36mLabels& out) {
     in.cx = cc[ii * 2];
     in.cy = cc[ii * 2 + 1];
     const std::string what = fmt::format("{}: /qiu/cameras/R[{}]", file, i);
-    out.calibration[s][c] = Camera::from_center(
-        in,
-        nearest_rotation(mat3(r, ii * 9), what),
-        Eigen::Vector3d(t[ii * 3], t[ii * 3 + 1], t[ii * 3 + 2]),
-        Distortion::h36m(kk[ii * 3], kk[ii * 3 + 1], kk[ii * 3 + 2], pp[ii * 2], pp[ii * 2 + 1]));
+    out.calibration[s][c] = with_error_context(
+        fmt::format("{}: /qiu/cameras[{}] (subject {}, camera_id {})", file, i, cam_subject[ii], c),
+        [&] {
+          return Camera::from_center(
+              in,
+              nearest_rotation(mat3(r, ii * 9), what),
+              Eigen::Vector3d(t[ii * 3], t[ii * 3 + 1], t[ii * 3 + 2]),
+              Distortion::h36m(
+                  kk[ii * 3], kk[ii * 3 + 1], kk[ii * 3 + 2], pp[ii * 2], pp[ii * 2 + 1]));
+        });
     out.calibrated[s][c] = true;
   }
 
@@ -419,11 +433,12 @@ std::vector<H36mCameraRecord> read_h36m_cameras_h5(const std::filesystem::path& 
       in.cx = c[0];
       in.cy = c[1];
       const Eigen::Matrix3d rotation = mat3(r, 0).transpose();
-      rec.camera =
-          Camera::from_center(in,
-                              nearest_rotation(rotation, file.string() + ": " + base + "R"),
-                              Eigen::Vector3d(t[0], t[1], t[2]),
-                              Distortion::h36m(k[0], k[1], k[2], p[0], p[1]));
+      rec.camera = with_error_context(file.string() + ": " + base, [&] {
+        return Camera::from_center(in,
+                                   nearest_rotation(rotation, file.string() + ": " + base + "R"),
+                                   Eigen::Vector3d(t[0], t[1], t[2]),
+                                   Distortion::h36m(k[0], k[1], k[2], p[0], p[1]));
+      });
       out.push_back(rec);
     }
   }

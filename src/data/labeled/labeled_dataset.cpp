@@ -83,8 +83,18 @@ MultiviewSample LabeledDataset::get(std::int64_t index) const {
     const Camera& camera = labels.cameras[vi];
     const bool present = labels.present[vi];
     const Eigen::Vector4d box = present ? labels.boxes[vi] : projected_box(camera, world);
-    const CropPlan plan =
-        plan_crop(camera, box, size_px, options_.bbox_scale, options_.undistort, va);
+    // "crop: empty box" alone named no frame or camera.
+    const CropPlan plan = with_error_context(
+        fmt::format("sample {} ({} {} sequence {} frame {}), view {}",
+                    index,
+                    labels.subject,
+                    labels.action,
+                    labels.sequence,
+                    labels.frame,
+                    v),
+        [&] {
+          return plan_crop(camera, box, size_px, options_.bbox_scale, options_.undistort, va);
+        });
     std::uint8_t* view_pixels = pixels + v * view_bytes;
     if (!present) {
       std::memset(view_pixels, 0, static_cast<std::size_t>(view_bytes));

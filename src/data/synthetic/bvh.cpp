@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include <Eigen/Geometry>
@@ -66,7 +68,10 @@ class Tokens {
   }
   double number(const std::string& what) {
     const Token t = next();
-    return parse_number(t, what);
+    const double v = parse_number(t, what);
+    if (!std::isfinite(v))
+      fail(t.line, fmt::format("{} is '{}', not a finite number", what, t.text));
+    return v;
   }
   double parse_number(const Token& t, const std::string& what) const {
     errno = 0;
@@ -78,7 +83,8 @@ class Tokens {
     return v;
   }
   [[noreturn]] void fail(int line, const std::string& what) const {
-    throw Error(fmt::format("{}:{}: {}", source_, line, what));
+    // Escaped and shortened: a binary file given by mistake must not put raw bytes on the terminal.
+    throw Error(fmt::format("{}:{}: {}", source_, line, printable_excerpt(what, 300)));
   }
   int last_line() const { return tokens_.empty() ? 1 : tokens_.back().line; }
   bool motion_found() const { return motion_found_; }
@@ -92,8 +98,15 @@ class Tokens {
   int motion_line_ = 0;
 };
 
-// Parses "{ OFFSET ... [CHANNELS ...] (JOINT ...| End Site ...)* }" for the joint just named.
-void parse_joint_body(Tokens& t, BvhMotion& m, int index, const std::string& context) {
+// How deep JOINTs may nest. A human skeleton is about 10 deep (hips to finger tips), hand rigs
+// about 30; the parser recurses once per level, and a file of 20,000 nested joints overflowed the
+// stack.
+constexpr int kMaxJointDepth = 256;
+
+// Parses "{ OFFSET ... [CHANNELS ...] (JOINT ...| End Site ...)* }" for the joint just named, at
+// nesting `depth` (the root is 0).
+void parse_joint_body(
+    Tokens& t, BvhMotion& m, int index, const std::string& context, int depth = 0) {
   t.expect("{", "after '" + context + "'");
   t.expect("OFFSET", "at the start of '" + context + "'");
   Eigen::Vector3d offset;
@@ -107,7 +120,7 @@ void parse_joint_body(Tokens& t, BvhMotion& m, int index, const std::string& con
     t.next();
     const Token count = t.next();
     const double n = t.parse_number(count, "the channel count of '" + context + "'");
-    if (n < 0 || n > 6 || n != static_cast<int>(n)) {
+    if (!(n >= 0 && n <= 6) || n != static_cast<int>(n)) {
       t.fail(
           count.line,
           fmt::format(
@@ -138,6 +151,12 @@ void parse_joint_body(Tokens& t, BvhMotion& m, int index, const std::string& con
   while (true) {
     const Token k = t.next();
     if (k.text == "}") return;
+    if ((k.text == "JOINT" || k.text == "End") && depth + 1 > kMaxJointDepth) {
+      t.fail(k.line,
+             fmt::format("joints nest more than {} levels deep (in '{}'); a skeleton has tens",
+                         kMaxJointDepth,
+                         context));
+    }
     if (k.text == "JOINT") {
       const Token name = t.next();
       BvhJoint j;
@@ -145,7 +164,7 @@ void parse_joint_body(Tokens& t, BvhMotion& m, int index, const std::string& con
       j.parent = index;
       if (m.find(j.name) >= 0) t.fail(name.line, fmt::format("duplicate joint name '{}'", j.name));
       m.joints.push_back(j);
-      parse_joint_body(t, m, static_cast<int>(m.joints.size()) - 1, "JOINT " + j.name);
+      parse_joint_body(t, m, static_cast<int>(m.joints.size()) - 1, "JOINT " + j.name, depth + 1);
     } else if (k.text == "End") {
       t.expect("Site", "after 'End'");
       BvhJoint j;
@@ -153,7 +172,8 @@ void parse_joint_body(Tokens& t, BvhMotion& m, int index, const std::string& con
       j.parent = index;
       j.end_site = true;
       m.joints.push_back(j);
-      parse_joint_body(t, m, static_cast<int>(m.joints.size()) - 1, "End Site of " + context);
+      parse_joint_body(
+          t, m, static_cast<int>(m.joints.size()) - 1, "End Site of " + context, depth + 1);
     } else {
       t.fail(k.line,
              fmt::format("expected JOINT, End Site or '}}' in '{}', got '{}'", context, k.text));
@@ -267,7 +287,8 @@ BvhMotion parse_bvh(const std::string& text, const std::string& source) {
   }
   const Token frames_token{trim(frames_line.substr(7)), frames_line_no};
   const double frames = t.parse_number(frames_token, "Frames");
-  if (frames < 0 || frames != static_cast<long>(frames)) {
+  if (!(frames >= 0 && frames <= std::numeric_limits<int>::max()) ||
+      frames != static_cast<long>(frames)) {
     t.fail(frames_line_no,
            fmt::format("Frames must be a non-negative integer, got '{}'", frames_token.text));
   }
@@ -277,10 +298,19 @@ BvhMotion parse_bvh(const std::string& text, const std::string& source) {
     t.fail(time_line_no, fmt::format("expected 'Frame Time: SECONDS', got '{}'", time_line));
   }
   m.frame_time_s = t.parse_number({trim(time_line.substr(11)), time_line_no}, "Frame Time");
-  if (!(m.frame_time_s > 0)) {
+  if (!(m.frame_time_s > 0) || !std::isfinite(m.frame_time_s)) {
     t.fail(time_line_no, fmt::format("Frame Time must be > 0, got {}", m.frame_time_s));
   }
-  m.values.reserve(static_cast<std::size_t>(frames) * static_cast<std::size_t>(m.num_channels));
+  // The header's frame count is not trusted for the allocation ("Frames: 100000000" over five
+  // lines reserved 43 GB): at most one frame per remaining line.
+  const std::size_t frames_possible = std::min(static_cast<std::size_t>(frames), lines.size() - i);
+  m.values.reserve(frames_possible * static_cast<std::size_t>(m.num_channels));
+  // The joint of each channel, to name it when a value is not finite.
+  std::vector<std::string> channel_joint(static_cast<std::size_t>(m.num_channels));
+  for (const BvhJoint& j : m.joints) {
+    for (std::size_t c = 0; c < j.channels.size(); ++c)
+      channel_joint[static_cast<std::size_t>(j.first_channel) + c] = j.name;
+  }
   int frame = 0;
   while (true) {
     const std::string line = next_line();
@@ -290,7 +320,18 @@ BvhMotion parse_bvh(const std::string& text, const std::string& source) {
     std::string word;
     int count = 0;
     while (in >> word) {
-      m.values.push_back(t.parse_number({word, line_no}, fmt::format("frame {}", frame)));
+      const double value = t.parse_number({word, line_no}, fmt::format("frame {}", frame));
+      if (!std::isfinite(value)) {
+        t.fail(line_no,
+               fmt::format("frame {} value {} ({}) is '{}', not a finite number",
+                           frame,
+                           count + 1,
+                           count < m.num_channels
+                               ? "joint " + channel_joint[static_cast<std::size_t>(count)]
+                               : std::string("past the last channel"),
+                           word));
+      }
+      m.values.push_back(value);
       ++count;
     }
     if (count != m.num_channels) {

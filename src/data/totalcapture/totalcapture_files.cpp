@@ -1,9 +1,10 @@
 #include "mvpose3d/data/totalcapture/totalcapture_files.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 #include "mvpose3d/geometry/skeleton.h"
 
-#include <fstream>
+#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -16,11 +17,11 @@ namespace {
 
 constexpr double kInchToMm = 25.4;
 constexpr double kMetreToMm = 1000.0;
+constexpr double kMaxImageSidePx = 1 << 16;  // far beyond any camera; an int holds it
 
 // The non-empty lines of a text file with their 1-based line numbers.
 std::vector<std::pair<int, std::string>> content_lines(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  MVPOSE3D_CHECK(in.good(), "{}: no such file or not readable", file.string());
+  std::istringstream in(read_text_file(file));  // a regular file of a bounded size
   std::vector<std::pair<int, std::string>> lines;
   std::string line;
   int number = 0;
@@ -51,7 +52,7 @@ std::vector<double> numbers(const std::filesystem::path& file,
                               line.first,
                               what,
                               expected,
-                              token));
+                              printable_excerpt(token, 40)));
     }
   }
   MVPOSE3D_CHECK(out.size() == expected,
@@ -74,14 +75,18 @@ std::vector<Camera> read_totalcapture_calibration(const std::filesystem::path& f
                  file.string());
   const std::vector<double> header =
       numbers(file, lines[0], 2, "'<num_cameras> <distortion_order>'");
-  const int cameras = static_cast<int>(header[0]);
-  const int order = static_cast<int>(header[1]);
-  MVPOSE3D_CHECK(cameras >= 1 && order >= 0 && order <= 3,
+  // Checked as numbers before the conversion to int (8.9e10 cameras was undefined behaviour;
+  // fuzz_totalcapture). The count is bounded by the lines a file of cameras can have.
+  MVPOSE3D_CHECK(header[0] >= 1 && header[0] <= static_cast<double>(lines.size()) &&
+                     header[0] == std::floor(header[0]) && header[1] >= 0 && header[1] <= 3 &&
+                     header[1] == std::floor(header[1]),
                  "{}:{}: expected >= 1 cameras and a distortion order in 0..3, found {} and {}",
                  file.string(),
                  lines[0].first,
-                 cameras,
-                 order);
+                 header[0],
+                 header[1]);
+  const int cameras = static_cast<int>(header[0]);
+  const int order = static_cast<int>(header[1]);
   const std::size_t needed = 1 + static_cast<std::size_t>(cameras) * 7;
   MVPOSE3D_CHECK(lines.size() >= needed,
                  "{}: expected {} lines (a header and 7 per camera for {} cameras), found {}",
@@ -118,18 +123,31 @@ std::vector<Camera> read_totalcapture_calibration(const std::filesystem::path& f
     in.fy = k[1];
     in.cx = k[2];
     in.cy = k[3];
-    in.height = static_cast<int>(bounds[1] - bounds[0]) + 1;
-    in.width = static_cast<int>(bounds[3] - bounds[2]) + 1;
+    const double height = bounds[1] - bounds[0] + 1, width = bounds[3] - bounds[2] + 1;
+    MVPOSE3D_CHECK(
+        height >= 1 && height <= kMaxImageSidePx && width >= 1 && width <= kMaxImageSidePx,
+        "{}:{}: camera {}: image bounds give {} x {} px, expected 1 to {} a side",
+        file.string(),
+        lines[base].first,
+        c + 1,
+        width,
+        height,
+        kMaxImageSidePx);
+    in.height = static_cast<int>(height);
+    in.width = static_cast<int>(width);
     Distortion dist;
     if (distortion && order > 0) {
       dist = Distortion::h36m(d[0], order > 1 ? d[1] : 0.0, order > 2 ? d[2] : 0.0, 0.0, 0.0);
     }
     // The file's R is only orthonormal to its printed digits: use the nearest rotation.
     const Eigen::JacobiSVD<Eigen::Matrix3d> svd(r, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    out.push_back(Camera::from_cam_from_world(in,
-                                              svd.matrixU() * svd.matrixV().transpose(),
-                                              kMetreToMm * Eigen::Vector3d(t[0], t[1], t[2]),
-                                              dist));
+    out.push_back(with_error_context(
+        fmt::format("{}:{}: camera {}", file.string(), lines[base + 1].first, c + 1), [&] {
+          return Camera::from_cam_from_world(in,
+                                             svd.matrixU() * svd.matrixV().transpose(),
+                                             kMetreToMm * Eigen::Vector3d(t[0], t[1], t[2]),
+                                             dist);
+        }));
   }
   return out;
 }
@@ -148,7 +166,7 @@ at::Tensor read_totalcapture_positions(const std::filesystem::path& file) {
                  file.string(),
                  lines[0].first,
                  fmt::join(names, " "),
-                 fmt::join(found, " "));
+                 printable_excerpt(fmt::format("{}", fmt::join(found, " ")), 300));
   const std::int64_t frames = static_cast<std::int64_t>(lines.size()) - 1;
   at::Tensor out = at::empty({frames, 21, 3}, at::kDouble);
   double* p = out.data_ptr<double>();

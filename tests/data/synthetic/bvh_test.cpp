@@ -196,6 +196,40 @@ TEST(Bvh, MalformedFilesNameTheLineAndWhatWasExpected) {
   expect_has(error_of("ROOT Hips"), "bad.bvh:1: expected 'HIERARCHY'");
 }
 
+// A file of 20,000 nested JOINTs overflowed the stack (segfault): the depth is bounded.
+TEST(Bvh, TwentyThousandNestedJointsIsAnErrorNotAStackOverflow) {
+  std::string text = "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\n";
+  for (int k = 0; k < 20000; ++k) text += "JOINT j" + std::to_string(k) + "\n{\nOFFSET 0 1 0\n";
+  for (int k = 0; k <= 20000; ++k) text += "}\n";
+  text += "MOTION\nFrames: 0\nFrame Time: 0.01\n";
+  expect_has(error_of(text), "joints nest more than 256 levels deep (in 'JOINT j255')");
+}
+
+// "Frames: 2000000000" over two frame lines reserved memory for two billion frames first.
+TEST(Bvh, HugeFrameCountInTheHeaderAllocatesNothing) {
+  std::string text = test_bvh(two_frames());
+  text.replace(text.find("Frames: 2"), 9, "Frames: 2000000000");
+  expect_has(error_of(text), "'Frames: 2000000000' but the file has 2 frame lines");
+  text.replace(text.find("Frames: 2000000000"), 18, "Frames: 1e300");
+  expect_has(error_of(text), "Frames must be a non-negative integer, got '1e300'");
+}
+
+TEST(Bvh, NonFiniteValuesAreRefusedNamingTheJoint) {
+  std::string text = test_bvh(two_frames());
+  text.replace(text.rfind("1 90 2 0 0 90"), 6, "1 nan ");
+  expect_has(error_of(text), "frame 1 value 2 (joint Hips) is 'nan', not a finite number");
+  expect_has(error_of("HIERARCHY\nROOT Hips\n{\nOFFSET 0 inf 0\n}\n"),
+             "bad.bvh:4: OFFSET of 'ROOT Hips' is 'inf', not a finite number");
+  expect_has(error_of("HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS nan\n}\n"),
+             "channel count of 'ROOT Hips' must be an integer in [0, 6], got 'nan'");
+}
+
+// A binary file given as BVH printed its raw bytes in the message.
+TEST(Bvh, BinaryBytesInAMessageAreEscaped) {
+  const std::string m = error_of(std::string("\x89PNG\r\n\x1a\n\x01\x02", 10));
+  expect_has(m, "expected 'HIERARCHY' at the start of the file, got '\\x89PNG'");
+}
+
 TEST(Bvh, RetargetMapErrorsNameTheKey) {
   const BvhMotion m = parse_bvh(test_bvh(two_frames()), "walk.bvh");
   BvhRetargetOptions o;

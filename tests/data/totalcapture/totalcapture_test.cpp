@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <gmock/gmock.h>
+#include <unistd.h>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -155,6 +156,31 @@ TEST(TotalCaptureFiles, BadFilesNameFileLineExpectedAndFound) {
   EXPECT_THAT(message([&] { read_totalcapture_positions(fx / "bad/short_line.txt"); }),
               HasSubstr("short_line.txt:4: expected 21 joints of 'x y z' in inches (63 numbers), "
                         "found 60 numbers"));
+}
+
+// fuzz_totalcapture: "89414914284 1" as the header and "0 1e300 0 239" as image bounds were
+// converted to int unchecked (undefined behaviour).
+TEST(TotalCaptureFiles, AbsurdCameraCountOrImageBoundsAreErrorsNotUndefinedBehaviour) {
+  const fs::path dir = fs::temp_directory_path() / ("mvpose3d_tc_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto message = [&](const std::string& text) {
+    std::ofstream(dir / "c.cal") << text;
+    try {
+      read_totalcapture_calibration(dir / "c.cal");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string camera = "156 157 121.5 65.5\n0.1\n1 0 0\n0 1 0\n0 0 1\n0 0 1\n";
+  EXPECT_THAT(message("89414914284 1\n0 135 0 239\n" + camera),
+              HasSubstr("c.cal:1: expected >= 1 cameras and a distortion order in 0..3, found "
+                        "89414914284 and 1"));
+  EXPECT_THAT(
+      message("1 1\n0 1e300 0 239\n" + camera),
+      HasSubstr("c.cal:2: camera 1: image bounds give 240 x 1e+300 px, expected 1 to 65536"));
+  EXPECT_THAT(message("1 1\n0 135 0 239\n" + camera), HasSubstr("no error"));
+  fs::remove_all(dir);
 }
 
 TEST(TotalCaptureDataset, ProtocolCountsAndTheShorterOfFramesAndGroundTruth) {
