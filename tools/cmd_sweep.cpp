@@ -6,6 +6,7 @@
 // others still ran). --worker I/N runs only every N-th run (from the I-th), so N shells or a SLURM
 // array split a sweep; --table then makes the table of all runs, training nothing.
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/distributed/launch_environment.h"
 #include "mvpose3d/train/sweep.h"
 
 #include <cstdio>
@@ -53,6 +54,18 @@ void add_sweep_command(CLI::App& app) {
       ->excludes(worker);
 
   command->callback([o] {
+    // Each run of a sweep is trained by this one process: under torchrun or srun every rank would
+    // train (and write) every run on its own, so a job of several processes is refused.
+    const distributed::LaunchEnvironment launch = distributed::read_launch_environment();
+    if (launch.distributed()) {
+      throw UsageError(fmt::format(
+          "sweep: this process is rank {} of {} ({}), but a sweep trains its runs in one process "
+          "each; split the sweep with --worker I/N instead, or train one run data-parallel with "
+          "`torchrun ... mvpose3d train --config RUN.yaml` (docs/training.md)",
+          launch.rank,
+          launch.world_size,
+          launch.launcher));
+    }
     const train::SweepSpec spec = train::load_sweep(o->file);
     train::SweepOptions options;
     options.extra_overrides = o->overrides;
