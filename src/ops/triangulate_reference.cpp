@@ -21,11 +21,12 @@ Tensor dot3(const Tensor& a, const Tensor& b) {
   return (a * b).sum(-1);
 }
 
-// Views with a camera centre: a finite matrix whose 3x3 part is not singular. [M, V] bool, found
-// without gradient; the same test as normalize_projections (triangulate_math.h) makes in the
-// kernels. An all-zero matrix (a placeholder for a missing camera) has none.
-Tensor views_with_centre(const Tensor& proj) {
-  at::NoGradGuard no_grad;
+// Camera centres from the cofactor form of -M^-1 p4 for proj [M, V, 3, 4] (elementwise, so tiny
+// batches stay cheap): centres [M, V, 3], det(M) [M, V] and M's third row c [M, V, 3].
+struct CameraCentres {
+  Tensor centres, det, third_row;
+};
+CameraCentres camera_centres(const Tensor& proj) {
   const Tensor mat = proj.narrow(-1, 0, 3);  // [M, V, 3, 3]
   const Tensor p4 = proj.select(-1, 3);      // [M, V, 3]
   const Tensor a = mat.select(-2, 0), b = mat.select(-2, 1), c = mat.select(-2, 2);
@@ -35,7 +36,16 @@ Tensor views_with_centre(const Tensor& proj) {
       -(p4.select(-1, 0).unsqueeze(-1) * bc + p4.select(-1, 1).unsqueeze(-1) * ca +
         p4.select(-1, 2).unsqueeze(-1) * ab) /
       det.unsqueeze(-1);  // [M, V, 3]
-  return (det != 0) & at::isfinite(centres).all(-1);
+  return {centres, det, c};
+}
+
+// Views with a camera centre: a finite matrix whose 3x3 part is not singular. [M, V] bool, found
+// without gradient; the same test as normalize_projections (triangulate_math.h) makes in the
+// kernels. An all-zero matrix (a placeholder for a missing camera) has none.
+Tensor views_with_centre(const Tensor& proj) {
+  at::NoGradGuard no_grad;
+  const CameraCentres found = camera_centres(proj);
+  return (found.det != 0) & at::isfinite(found.centres).all(-1);
 }
 
 }  // namespace
@@ -50,17 +60,13 @@ RigNormalization normalize_rig(const Tensor& proj) {
   const Tensor count = weight.sum(1).clamp_min(1.0);    // [M]
   const Tensor stand_in = at::eye(3, 4, proj.options()).expand_as(proj);
   const Tensor safe = at::where(usable.unsqueeze(-1).unsqueeze(-1), proj, stand_in);
-  // Camera centres from the cofactor form of -M^-1 p4, optical axes from the third row of M
-  // oriented by det(M): both elementwise, so tiny batches stay cheap.
+  // Camera centres, and optical axes from the third row of M oriented by det(M).
+  const CameraCentres found = camera_centres(safe);
+  const Tensor& centres = found.centres;     // [M, V, 3]
+  const Tensor& det = found.det;             // [M, V]
+  const Tensor& c = found.third_row;         // [M, V, 3]
   const Tensor mat = safe.narrow(-1, 0, 3);  // [M, V, 3, 3]
   const Tensor p4 = safe.select(-1, 3);      // [M, V, 3]
-  const Tensor a = mat.select(-2, 0), b = mat.select(-2, 1), c = mat.select(-2, 2);
-  const Tensor bc = cross3(b, c), ca = cross3(c, a), ab = cross3(a, b);
-  const Tensor det = dot3(a, bc);  // [M, V]
-  const Tensor centres =
-      -(p4.select(-1, 0).unsqueeze(-1) * bc + p4.select(-1, 1).unsqueeze(-1) * ca +
-        p4.select(-1, 2).unsqueeze(-1) * ab) /
-      det.unsqueeze(-1);  // [M, V, 3]
   const Tensor axes =
       c * (at::sign(det) / at::linalg_vector_norm(c, 2, {-1})).unsqueeze(-1);  // [M, V, 3]
   // Point nearest to all optical axes, pulled weakly towards the mean centre so that parallel axes

@@ -5,6 +5,7 @@ and input) and at the next ones (so the gradients and the optimiser step agree t
 Needs the mvpose3d program: $MVPOSE3D_BIN, else build/tools/mvpose3d (CTest sets the variable)."""
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,11 +58,21 @@ def test_a_different_loss_is_caught(tmp_path):
     assert result.returncode == 1 and "FAILED" in result.stdout, result.stdout + result.stderr
 
 
-def test_world_size_above_one_is_refused_clearly(tmp_path):
+def free_loopback_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_rank_whose_peer_never_joins_fails_naming_it(tmp_path):
+    # bench train joins the c10d job the environment describes: rank 0 of 2 alone must give up
+    # within train.distributed.timeout_s and say which rank it waited for.
     if not BIN.exists():
         pytest.skip(f"no mvpose3d program at {BIN}")
-    env = dict(os.environ, WORLD_SIZE="2", RANK="0")
+    env = dict(os.environ, WORLD_SIZE="2", RANK="0", MASTER_ADDR="127.0.0.1",
+               MASTER_PORT=str(free_loopback_port()))
     result = subprocess.run([str(BIN), "bench", "train", "--config", str(TINY), "--steps", "1",
-                             "--out", str(tmp_path)], capture_output=True, text=True, env=env)
-    assert result.returncode == 2
-    assert "WORLD_SIZE=2" in result.stderr and "one process only" in result.stderr
+                             "--set", "train.distributed.timeout_s=5", "--out", str(tmp_path)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode != 0
+    assert "rank(s) 1 of WORLD_SIZE 2 have not joined" in result.stderr, result.stderr
