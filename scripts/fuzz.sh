@@ -23,7 +23,6 @@ build=build-fuzz
 if [ ! -f "$build/build.ninja" ]; then
   prefix=""
   if [ -f .mvpose3d-env ]; then . ./.mvpose3d-env; prefix=${TORCH_PREFIX:-}; fi
-  if [ -z "$prefix" ] && [ -f /work/main/.mvpose3d-env ]; then . /work/main/.mvpose3d-env; prefix=${TORCH_PREFIX:-}; fi
   cmake -S fuzz -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang-15 -DCMAKE_CXX_COMPILER=clang++-15 \
     ${prefix:+-DCMAKE_PREFIX_PATH="$prefix"} >/dev/null
 fi
