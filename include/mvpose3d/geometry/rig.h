@@ -13,8 +13,9 @@
 //       cy: 515.45
 //       distortion:                    # optional; absent = {model: none}
 //         model: h36m                  # none | h36m | opencv | opencv_fisheye (see distortion.h)
-//         k: [k1, k2, k3]              # radial; required for h36m and opencv; opencv_fisheye: [k1..k4]
-//         p: [p0, p1]                  # tangential; h36m: H36M's own order; opencv: [p1, p2];
+//         k: [k1, k2, k3]              # radial; required for h36m and opencv; opencv_fisheye:
+//         [k1..k4] p: [p0, p1]                  # tangential; h36m: H36M's own order; opencv: [p1,
+//         p2];
 //                                      # not for opencv_fisheye
 //       R_cam_from_world:              # 3×3 rotation world → camera (orthonormal, det +1, 1e-6)
 //         - [r11, r12, r13]
