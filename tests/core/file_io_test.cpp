@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_text.h"
+
 namespace mvpose3d {
 namespace {
 
@@ -52,14 +54,7 @@ TEST(FileIo, ReadingADirectoryIsAClearError) {
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // `check-config /dev/zero` grew to 24 GB: a device is refused before anything is read.
 TEST(FileIo, DevZeroIsRefusedNotReadForever) {

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_text.h"
+
 namespace mvpose3d {
 namespace {
 
@@ -69,14 +71,7 @@ std::size_t expect_matches_truth(const Rig& rig, const fs::path& truth_file) {
 #define MVPOSE3D_REQUIRE_OPENCV() GTEST_SKIP() << "this build has no OpenCV"
 #endif
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(CalibrationImport, AniposelibTomlWithFisheye) {
   const fs::path dir = fixtures() / "anipose";
