@@ -257,8 +257,8 @@ TEST(DataParallel, SyncBatchNormJobOfTwoEqualsOneProcessOnTheGlobalBatch) {
   // Adam (lr 1e-3): after 1 step the parameters differ by 4.4e-5 relative (7.9e-6 without the
   // final bias, whose gradient is zero analytically) and the tables, PA-MPJPE included, are
   // identical; after 5 steps by 3.7e-3, the losses by 5.6e-5 and PA-MPJPE by 0.26 mm. One process
-  // with 2 threads instead of 1 (only the summation order changes) drifts as far: losses 2.3e-4
-  // and PA-MPJPE 1.6 mm apart after 5 Adam steps. The drift is Adam's in float32, not the job's.
+  // with 2 threads instead of 1 (only the summation order changes) drifts as far (losses 2.3e-4
+  // and PA-MPJPE 1.6 mm apart after 5 Adam steps; docs/training.md): it is Adam's, in float32.
   config.train.optimizer.type = OptimizerType::kSgd;
   config.train.optimizer.lr = 0.01;
   // PA-MPJPE is ill-conditioned for the nearly collapsed poses of a network trained 5 steps
@@ -415,23 +415,15 @@ TEST(DataParallel, AnUnreachableMasterIsOneClearLine) {
   }
 }
 
-// A sweep of three runs for a job of two processes: the second cannot start (a config that does
-// not validate), in <dir>/sweep.yaml with its runs under <dir>/runs.
+// A sweep of three runs for a job of two processes, the second of which cannot start, with its
+// runs under <dir>/runs.
 train::SweepSpec three_run_sweep(const fs::path& dir) {
   RunConfig config = job_config(/*sync_batchnorm=*/false);
   config.train.steps = 1;
   config.train.checkpoint_every = 0;
   config.eval.camera_sets = {"seen"};
   config.output_root = (dir / "runs").string();
-  write_file_atomic(dir / "base.yaml", to_yaml(config));
-  write_file_atomic(dir / "sweep.yaml",
-                    "name: tiny\n"
-                    "base: base.yaml\n"
-                    "runs:\n"
-                    "  - {name: a, set: {model.fusion: none}}\n"
-                    "  - {name: broken, set: {model.backbone_width: -4}}\n"
-                    "  - {name: c, set: {model.fusion: fusion}}\n");
-  return train::load_sweep(dir / "sweep.yaml");
+  return train::load_sweep(testing::write_sweep_with_a_broken_run(dir, config));
 }
 
 TEST(DataParallel, ASweepJobReportsARunThatCannotStartOnEveryRankAndGoesOn) {
@@ -448,9 +440,11 @@ TEST(DataParallel, ASweepJobReportsARunThatCannotStartOnEveryRankAndGoesOn) {
   });
   ASSERT_EQ(statuses, (std::vector<int>{0, 0}))
       << error_of(tmp / "logs", 0) << error_of(tmp / "logs", 1);
-  EXPECT_EQ(read_text_file(tmp / "rank0.txt"), "table, a: trained, broken: failed, c: trained");
-  EXPECT_EQ(read_text_file(tmp / "rank1.txt"), "no table, a: trained, broken: failed, c: trained");
-  for (const char* run : {"a", "c"}) {
+  EXPECT_EQ(read_text_file(tmp / "rank0.txt"),
+            "table, baseline: trained, broken: failed, fusion: trained");
+  EXPECT_EQ(read_text_file(tmp / "rank1.txt"),
+            "no table, baseline: trained, broken: failed, fusion: trained");
+  for (const char* run : {"baseline", "fusion"}) {
     EXPECT_TRUE(fs::exists(tmp / "runs" / "tiny" / run / "rank1.log")) << run;
     EXPECT_NE(read_text_file(tmp / "runs" / "tiny" / run / "env.txt").find("world_size: 2"),
               std::string::npos)
@@ -474,10 +468,11 @@ TEST(DataParallel, ASweepRankGivenOtherRunsThanRankZeroIsRefused) {
     train::run_sweep(spec, options);
   });
   EXPECT_EQ(statuses, (std::vector<int>{1, 1}));
-  EXPECT_NE(error_of(tmp / "logs", 1)
-                .find("rank 1 would train the runs [broken], rank 0 the runs [a, c]: give every "
-                      "process of the job the same"),
-            std::string::npos)
+  EXPECT_NE(
+      error_of(tmp / "logs", 1)
+          .find("rank 1 would train the runs [broken], rank 0 the runs [baseline, fusion]: give "
+                "every process of the job the same"),
+      std::string::npos)
       << error_of(tmp / "logs", 1);
   // Rank 0 ends too, naming the cause.
   EXPECT_NE(error_of(tmp / "logs", 0).find("rank 1 failed: sweep tiny: rank 1 would train"),
