@@ -58,8 +58,8 @@ expect 0 torchrun_sweep "$dir/sweep.yaml" --set output_root="$dir/two" --worker 
 has "$err" "fusion is finished, skipped"
 grep -q "baseline" "$err" && fail "worker 1/2 looked at run baseline"
 
-# --table trains nothing and is refused under torchrun.
-expect 1 torchrun_sweep "$dir/sweep.yaml" --set output_root="$dir/two" --table
+# --table trains nothing and is refused in a job (before joining it: no torchrun needed to see it).
+expect 2 env RANK=0 WORLD_SIZE=2 "$bin" sweep "$dir/sweep.yaml" --set output_root="$dir/two" --table
 has "$err" "--table trains nothing: run it as one process"
 
 [ "$failures" -eq 0 ] && echo "sweep torchrun CLI: all checks passed"
