@@ -5,6 +5,10 @@
 // <output_root>/<sweep name>/sweep_results.{md,csv,tex}. Exit status 1 when a run failed (the
 // others still ran). --worker I/N runs only every N-th run (from the I-th), so N shells or a SLURM
 // array split a sweep; --table then makes the table of all runs, training nothing.
+//
+// Under torchrun or SLURM every process runs this command and the job trains each run
+// data-parallel, as `mvpose3d train` does (rank 0 prints and writes the table); with --worker I/N
+// the job is worker I. --table runs in one process.
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/distributed/launch_environment.h"
 #include "mvpose3d/train/sweep.h"
@@ -44,7 +48,8 @@ void add_sweep_command(CLI::App& app) {
                        o->worker,
                        "be worker I of N: run only the runs I, I+N, I+2N, ... of the file (N "
                        "shells or a SLURM array with --worker $SLURM_ARRAY_TASK_ID/N split a "
-                       "sweep); no table is written, make it with --table when all are done")
+                       "sweep); no table is written, make it with --table when all are done. Under "
+                       "torchrun or srun the whole job is worker I")
           ->type_name("I/N");
   command
       ->add_flag("--table",
@@ -54,14 +59,13 @@ void add_sweep_command(CLI::App& app) {
       ->excludes(worker);
 
   command->callback([o] {
-    // Each run of a sweep is trained by this one process: under torchrun or srun every rank would
-    // train (and write) every run on its own, so a job of several processes is refused.
+    // Under torchrun or srun every process of the job runs this command: together they train
+    // each run data-parallel (rank 0 decides and writes, train/sweep.h).
     const distributed::LaunchEnvironment launch = distributed::read_launch_environment();
-    if (launch.distributed()) {
+    if (o->table && launch.distributed()) {
       throw UsageError(fmt::format(
-          "sweep: this process is rank {} of {} ({}), but a sweep trains its runs in one process "
-          "each; split the sweep with --worker I/N instead, or train one run data-parallel with "
-          "`torchrun ... mvpose3d train --config RUN.yaml` (docs/training.md)",
+          "sweep --table: this process is rank {} of {} ({}), but --table trains nothing: run it "
+          "as one process, without torchrun or srun",
           launch.rank,
           launch.world_size,
           launch.launcher));
@@ -71,13 +75,14 @@ void add_sweep_command(CLI::App& app) {
     options.extra_overrides = o->overrides;
     options.only = o->only;
     options.argv = command_line();
+    options.launch = launch;
     if (!o->worker.empty()) {
       std::tie(options.worker_index, options.worker_count) = train::parse_sweep_worker(o->worker);
     }
     const train::SweepResult result =
         o->table ? train::collect_sweep(spec, options) : train::run_sweep(spec, options);
-    std::fputs(("\n" + result.table.to_markdown()).c_str(), stdout);
-    if (!result.dir.empty() && options.worker_count == 1) {
+    if (result.has_table) std::fputs(("\n" + result.table.to_markdown()).c_str(), stdout);
+    if (result.has_table && !result.dir.empty() && options.worker_count == 1) {
       spdlog::info("table in {}", (result.dir / "sweep_results.md").string());
     }
     if (result.failed() > 0) {

@@ -3,12 +3,15 @@
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/distributed/process_group.h"
 #include "mvpose3d/run/run_dir.h"
 #include "mvpose3d/train/hooks.h"
 #include "mvpose3d/train/run.h"
 #include "mvpose3d/train/trainer.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -285,44 +288,187 @@ void write_sweep_tables(const SweepResult& result) {
 
 }  // namespace
 
-SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
-  SweepResult result;
-  for (const SweepRun& run : selected_runs(spec, options)) {
-    SweepRunResult r;
-    r.name = run.name;
+namespace {
+
+// What rank 0 decided about a run, shared with the other ranks of a job as text: train it anew,
+// resume it, skip it (finished), or report it failed ("failed: <why>").
+constexpr char kNew[] = "new";
+constexpr char kResume[] = "resume";
+constexpr char kFinished[] = "finished";
+constexpr char kFailed[] = "failed: ";
+
+// The train.distributed keys a job of several processes joins with, once for the whole sweep:
+// those of the first run of the file whose config loads (a run that does not load fails on its
+// turn, with the reason; if none loads, every run fails so and the defaults serve).
+DistributedConfig job_settings(const SweepSpec& spec, const SweepOptions& options) {
+  for (const SweepRun& run : spec.runs) {
     try {
-      const LoadedConfig loaded = load_run_config(spec, run, options);
+      return load_run_config(spec, run, options).config.train.distributed;
+    } catch (const std::exception&) {
+    }
+  }
+  return {};
+}
+
+// Throws UsageError when a run asks for another process group than the one the job made.
+void check_job_settings(const RunConfig& config, const DistributedConfig& joined) {
+  const DistributedConfig& wanted = config.train.distributed;
+  if (wanted.backend == joined.backend && wanted.timeout_s == joined.timeout_s) return;
+  throw UsageError(fmt::format(
+      "train.distributed.backend = {} and timeout_s = {}, but this sweep's processes joined with "
+      "{} and {} (the values of its first run): a sweep makes its process group once, so set "
+      "these keys for every run (the sweep's `set:` or --set)",
+      to_string(wanted.backend),
+      wanted.timeout_s,
+      to_string(joined.backend),
+      joined.timeout_s));
+}
+
+// What a rank needs to train a run: its config and its model.
+struct RunToTrain {
+  std::optional<LoadedConfig> loaded;
+  std::optional<models::MultiViewPoseNet> model;
+};
+
+// Rank 0's part of a run before it trains: its state on disk and its directory, and the config
+// and model of a run to train (into `out`). Returns the decision; every failure becomes
+// "failed: <why>".
+std::string decide_run(const SweepSpec& spec,
+                       const SweepRun& run,
+                       const SweepOptions& options,
+                       const DistributedConfig* joined,
+                       SweepResult& result,
+                       SweepRunResult& r,
+                       RunToTrain& out) {
+  try {
+    const LoadedConfig& loaded = out.loaded.emplace(load_run_config(spec, run, options));
+    if (joined) check_job_settings(loaded.config, *joined);
+    result.dir = fs::path(loaded.config.output_root) / spec.name;
+    r.run_dir = result.dir / run.name;
+    const RunState state = run_state(r.run_dir);
+    if (state == RunState::kFinished) {
+      // Only a run of this very config counts as done (not, e.g., a shorter smoke run).
+      prepare_run_dir(loaded.config, r.run_dir, options.argv);
+      spdlog::info("sweep {}: {} is finished, skipped", spec.name, run.name);
+      return kFinished;
+    }
+    spdlog::info("sweep {}: {} {} in {}",
+                 spec.name,
+                 state == RunState::kResumable ? "resuming" : "training",
+                 run.name,
+                 r.run_dir.string());
+    out.model = state == RunState::kNew ? check_run_can_start(loaded.config)
+                                        : make_run_model(loaded.config);
+    prepare_run_dir(loaded.config, r.run_dir, options.argv);
+    return state == RunState::kResumable ? kResume : kNew;
+  } catch (const std::exception& e) {
+    return kFailed + std::string(e.what());
+  }
+}
+
+// One run of the sweep on this rank of `job`: rank 0 decides, every rank trains.
+SweepRunResult sweep_one_run(const SweepSpec& spec,
+                             const SweepRun& run,
+                             const SweepOptions& options,
+                             const DistributedConfig* joined,
+                             const std::shared_ptr<distributed::DistributedContext>& job,
+                             SweepResult& result) {
+  SweepRunResult r;
+  r.name = run.name;
+  job->set_phase(fmt::format("preparing run {} of sweep {}", run.name, spec.name));
+  RunToTrain prepared;
+  std::string decision;
+  if (job->is_main()) decision = decide_run(spec, run, options, joined, result, r, prepared);
+  decision = job->share_from_main(
+      fmt::format("decision on run {} of sweep {}", run.name, spec.name), decision);
+  if (decision.rfind(kFailed, 0) == 0) {
+    r.status = "failed";
+    r.error = decision.substr(std::string(kFailed).size());
+    if (job->is_main()) spdlog::error("sweep {}: run {} failed: {}", spec.name, run.name, r.error);
+    return r;
+  }
+  if (decision == kFinished) {
+    r.status = "skipped (finished)";
+  } else {
+    const bool resume = decision == kResume;
+    if (!job->is_main()) {
+      // The same config and model as rank 0's (whose weights DataParallel takes at start); a
+      // failure here is this rank's alone and ends the job.
+      const LoadedConfig& loaded = prepared.loaded.emplace(load_run_config(spec, run, options));
       result.dir = fs::path(loaded.config.output_root) / spec.name;
       r.run_dir = result.dir / run.name;
-      const RunState state = run_state(r.run_dir);
-      if (state == RunState::kFinished) {
-        // Only a run of this very config counts as done (not, e.g., a shorter smoke run).
-        prepare_run_dir(loaded.config, r.run_dir, options.argv);
-        r.status = "skipped (finished)";
-        spdlog::info("sweep {}: {} is finished, skipped", spec.name, run.name);
-      } else {
-        spdlog::info("sweep {}: {} {} in {}",
-                     spec.name,
-                     state == RunState::kResumable ? "resuming" : "training",
-                     run.name,
-                     r.run_dir.string());
-        models::MultiViewPoseNet model = state == RunState::kNew
-                                             ? check_run_can_start(loaded.config)
-                                             : make_run_model(loaded.config);
-        prepare_run_dir(loaded.config, r.run_dir, options.argv);
-        RunOptions run_options;
-        run_options.resume = state == RunState::kResumable;
-        run_training(loaded.config, r.run_dir, run_options, std::move(model));
-        r.status = state == RunState::kResumable ? "resumed" : "trained";
+      prepared.model = make_run_model(loaded.config);
+    }
+    try {
+      RunOptions run_options;
+      run_options.resume = resume;
+      run_options.job = job;
+      run_training(prepared.loaded->config, r.run_dir, run_options, std::move(*prepared.model));
+      r.status = resume ? "resumed" : "trained";
+    } catch (const std::exception& e) {
+      if (job->distributed()) {
+        // The ranks may now stand at different collectives, so none can be trusted to match.
+        throw Error(fmt::format(
+            "sweep {}: run {} failed while training on rank {} of {}: {}; the sweep stops here "
+            "(run it again: finished runs are skipped, this one resumes from its last checkpoint)",
+            spec.name,
+            run.name,
+            job->rank(),
+            job->world_size(),
+            e.what()));
       }
+      r.status = "failed";
+      r.error = e.what();
+      spdlog::error("sweep {}: run {} failed: {}", spec.name, run.name, e.what());
+      return r;
+    }
+  }
+  if (job->is_main()) {
+    try {
       r.metrics = read_flat_json_numbers(read_text_file(final_metrics_path(r.run_dir)));
     } catch (const std::exception& e) {
       r.status = "failed";
       r.error = e.what();
       spdlog::error("sweep {}: run {} failed: {}", spec.name, run.name, e.what());
     }
-    result.runs.push_back(r);
   }
+  return r;
+}
+
+}  // namespace
+
+SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options) {
+  const std::vector<SweepRun> runs = selected_runs(spec, options);
+  // One process group for the whole sweep; a job of one process has none.
+  const std::optional<DistributedConfig> joined =
+      options.launch.distributed() ? std::optional(job_settings(spec, options)) : std::nullopt;
+  const auto job = distributed::join_job(options.launch, joined.value_or(DistributedConfig{}));
+  SweepResult result;
+  result.has_table = job->is_main();
+  try {
+    std::vector<std::string> names;
+    for (const SweepRun& run : runs) names.push_back(run.name);
+    const std::string mine = fmt::format("{}", fmt::join(names, ", "));
+    const std::string mains =
+        job->share_from_main(fmt::format("list of the runs of sweep {}", spec.name), mine);
+    if (mains != mine) {
+      throw UsageError(fmt::format(
+          "sweep {}: rank {} would train the runs [{}], rank 0 the runs [{}]: give every process "
+          "of the job the same sweep file, --worker, --only and --set",
+          spec.name,
+          job->rank(),
+          mine,
+          mains));
+    }
+    for (const SweepRun& run : runs) {
+      result.runs.push_back(
+          sweep_one_run(spec, run, options, joined ? &*joined : nullptr, job, result));
+    }
+  } catch (const std::exception& e) {
+    job->report_failure(e.what());  // so that the other ranks' messages name the cause
+    throw;
+  }
+  if (!result.has_table) return result;
   result.table = sweep_table(spec, result.runs);
   if (options.worker_count == 1) write_sweep_tables(result);
   return result;

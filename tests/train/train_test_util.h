@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mvpose3d/config/run_config.h"
+#include "mvpose3d/core/file_io.h"
 #include "mvpose3d/train/trainer.h"
 
 #include <filesystem>
@@ -44,6 +45,22 @@ inline RunConfig tiny_run_config(const std::string& fusion = "canonical") {
   c.eval.camera_sets = {"seen"};
   c.eval.samples = 2;
   return c;
+}
+
+// Writes <dir>/base.yaml (`base`) and <dir>/sweep.yaml, a sweep named "tiny" of three runs
+// whose second cannot start (a width that does not validate): baseline, broken, fusion. Returns
+// the sweep file.
+inline std::filesystem::path write_sweep_with_a_broken_run(const std::filesystem::path& dir,
+                                                           const RunConfig& base) {
+  write_file_atomic(dir / "base.yaml", to_yaml(base));
+  write_file_atomic(dir / "sweep.yaml",
+                    "name: tiny\n"
+                    "base: base.yaml\n"
+                    "runs:\n"
+                    "  - {name: baseline, set: {model.fusion: none}}\n"
+                    "  - {name: broken, set: {model.backbone_width: -4}}\n"
+                    "  - {name: fusion, set: {model.fusion: fusion}}\n");
+  return dir / "sweep.yaml";
 }
 
 }  // namespace mvpose3d::testing

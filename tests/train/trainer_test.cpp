@@ -176,15 +176,7 @@ TEST(Sweep, AFailingRunIsReportedAndTheOthersFinish) {
   RunConfig config = tiny_run_config("none");
   config.train.steps = 2;
   config.output_root = (dir / "runs").string();
-  write_file_atomic(dir / "base.yaml", to_yaml(config));
-  write_file_atomic(dir / "sweep.yaml",
-                    "name: tiny\n"
-                    "base: base.yaml\n"
-                    "runs:\n"
-                    "  - {name: baseline, set: {model.fusion: none}}\n"
-                    "  - {name: broken, set: {model.backbone_width: -4}}\n"
-                    "  - {name: fusion, set: {model.fusion: fusion}}\n");
-  const SweepSpec spec = load_sweep(dir / "sweep.yaml");
+  const SweepSpec spec = load_sweep(testing::write_sweep_with_a_broken_run(dir.path(), config));
   ASSERT_EQ(spec.runs.size(), 3u);
   SweepResult result = run_sweep(spec, {});
   EXPECT_EQ(result.failed(), 1);

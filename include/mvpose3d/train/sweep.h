@@ -17,8 +17,15 @@
 //
 // Several workers (shells, a SLURM array) split a sweep: worker I of N runs the runs I, I + N,
 // I + 2N, ... of the file's order; once all are done, collect_sweep makes the one table.
+//
+// Under torchrun or SLURM (SweepOptions::launch of several processes) the processes train every
+// run together, data-parallel, as `mvpose3d train` does: rank 0 alone decides each run's state,
+// prepares its directory and writes the metrics and tables; the others follow its decisions and
+// log to rank<N>.log. Such a job with --worker I/N is worker I: its processes train worker I's
+// runs together.
 #pragma once
 
+#include "mvpose3d/distributed/launch_environment.h"
 #include "mvpose3d/eval/table.h"
 
 #include <filesystem>
@@ -56,6 +63,9 @@ struct SweepResult {
   std::filesystem::path dir;  // <output_root>/<name>
   std::vector<SweepRunResult> runs;
   eval::Table table;
+  // False on the ranks of a job other than 0: their runs carry the statuses rank 0 decided but no
+  // metrics, and they have no table to show.
+  bool has_table = true;
   int failed() const;
 };
 
@@ -65,6 +75,9 @@ struct SweepOptions {
   std::vector<std::string> argv;             // for each run's env.txt
   int worker_index = 0;                      // this worker runs the runs i with
   int worker_count = 1;                      //   i % worker_count == worker_index
+  // The job this process belongs to (distributed::read_launch_environment); one process by
+  // default. Every process of a job must be given the same options.
+  distributed::LaunchEnvironment launch;
 };
 
 // "I/N" (--worker) as {I, N} with 0 <= I < N; throws UsageError otherwise.
@@ -72,7 +85,11 @@ std::pair<int, int> parse_sweep_worker(const std::string& text);
 
 // Runs (or skips, or resumes) every run of this worker, then writes
 // <dir>/sweep_results.{md,csv,tex} (a worker of several writes no table: it has only its share of
-// the runs).
+// the runs). In a job of several processes it joins the job once (with the train.distributed keys
+// of the sweep's first run that loads; a run that sets other backend or timeout_s values fails)
+// and trains each run with all of them. A run that cannot start fails on every rank alike and the
+// others still run; a failure while training (a collective the ranks no longer share) ends the
+// job with an Error naming the run and the rank, as under `mvpose3d train`: re-running resumes.
 SweepResult run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 // The table of a sweep whose runs have all finished, by one worker or many, trained by none here
