@@ -19,11 +19,8 @@ namespace mvpose3d {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::contains;
 using testing::error_of;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Files this process writes may grow to `bytes` while it lives (SIGXFSZ ignored, so that the
 // write fails with EFBIG instead of killing the process).

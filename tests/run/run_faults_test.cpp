@@ -15,11 +15,8 @@ namespace mvpose3d {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::contains;
 using testing::error_of;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 fs::path fresh_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));

@@ -23,6 +23,7 @@
 namespace mvpose3d::train {
 namespace {
 
+using testing::contains;
 using testing::error_of;
 using testing::options_for;
 using testing::TempDir;
@@ -34,10 +35,6 @@ MultiviewBatch first_batch(const RunConfig& config, const at::Device& device = a
   o.workers = 0;
   MultiviewLoader loader(make_dataset(config.data, config.seed, "train"), o);
   return loader.next()->to(device);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // train.optimizer.lr = 1e30 trained to a NaN model and exited 0: the first update blows the
