@@ -26,7 +26,8 @@ log() { printf '[setup] %s\n' "$*"; }
 APT_PACKAGES=(build-essential cmake ninja-build git pkg-config python3 python3-venv
   libopencv-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
   libcpptoml-dev nlohmann-json3-dev libcsv-dev
-  libgloo-dev)  # libgloo-dev: the Gloo headers c10d's ProcessGroupGloo needs (the torch wheel has none)
+  libgloo-dev  # libgloo-dev: the Gloo headers c10d's ProcessGroupGloo needs (the torch wheel has none)
+  libminizip-dev)  # libminizip-dev: checks the CRC-32s of a checkpoint's records on load
 # The fuzzers (scripts/fuzz.sh, fuzz/): clang and libFuzzer.
 APT_PACKAGES+=(clang-15 libfuzzer-15-dev)
 if [[ "${MVPOSE3D_SKIP_APT:-0}" != "1" ]]; then

@@ -10,7 +10,6 @@
 // directory and writes its files, the others log to rank<N>.log in it.
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
-#include "mvpose3d/core/file_io.h"
 #include "mvpose3d/distributed/launch_environment.h"
 #include "mvpose3d/distributed/process_group.h"
 #include "mvpose3d/run/run_dir.h"
@@ -19,6 +18,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,9 +81,6 @@ void add_train_command(CLI::App& app) {
       const LoadedConfig loaded = load_config_with_origins(resolved, o->overrides);
       const auto job = join(loaded.config);
       run_as_rank(*job, [&] {
-        if (!o->overrides.empty() && job->is_main()) {
-          write_file_atomic(resolved, to_yaml(loaded.config));
-        }
         if (train::run_state(dir) == train::RunState::kNew) {
           throw UsageError("train --resume " + dir.string() +
                            ": the run has no checkpoint yet; start it again instead");
@@ -91,7 +88,9 @@ void add_train_command(CLI::App& app) {
         train::RunOptions resume;
         resume.resume = true;
         resume.job = job;
-        train::run_training(loaded.config, dir, resume, train::make_run_model(loaded.config));
+        // The overrides are checked (data, model, then the checkpoint) before run_training
+        // records them in config.resolved.yaml: a refused --set leaves the run as it was.
+        train::run_training(loaded.config, dir, resume, train::check_run_can_start(loaded.config));
       });
       return;
     }
@@ -102,10 +101,12 @@ void add_train_command(CLI::App& app) {
       // Before any directory is created; the model is the one the run trains.
       models::MultiViewPoseNet model = train::check_run_can_start(loaded.config);
       fs::path dir;
+      std::optional<NewRunDirGuard> created;  // removed again if the run fails to start
       if (!job->is_main()) {
         // Rank 0 alone creates the directory; the others learn its path from it.
       } else if (o->run_dir.empty()) {
         dir = start_run(loaded, command_line());
+        created.emplace(dir);
       } else {
         dir = o->run_dir;
         if (train::run_state(dir) != train::RunState::kNew) {
@@ -113,12 +114,16 @@ void add_train_command(CLI::App& app) {
                            " already holds a run; continue it with --resume, or pick another "
                            "--run-dir");
         }
+        if (!fs::exists(dir)) created.emplace(dir);
         prepare_run_dir(loaded.config, dir, command_line());
       }
       dir = job->share_from_main("run directory", dir.string());
       train::RunOptions fresh;
       fresh.init_weights = o->weights;
       fresh.job = job;
+      fresh.on_first_step = [&created] {
+        if (created) created->keep();
+      };
       train::run_training(loaded.config, dir, fresh, std::move(model));
     });
   });

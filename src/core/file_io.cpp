@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -78,6 +77,19 @@ int open_regular(const fs::path& path, std::uintmax_t max_bytes, std::uintmax_t*
   return fd;
 }
 
+// Writes all of `content` to `fd` (retrying short writes and EINTR); returns 0 or the errno.
+int write_all(int fd, const std::string& content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 bool process_alive(long pid) {
   if (pid <= 0) return true;  // never touch what cannot be attributed
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
@@ -146,17 +158,17 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
   }
   const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
       throw Error(
           fmt::format("{}: cannot open for writing ({})", tmp.string(), std::strerror(errno)));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      const int error = errno;
-      out.close();
+    int error = write_all(fd, content);
+    // close() reports what a file system deferred (NFS, quotas): checked like every write.
+    if (::close(fd) != 0 && error == 0) error = errno;
+    if (error != 0) {
       fs::remove(tmp, ec);
-      throw Error(fmt::format("{}: write failed ({})", path.string(), std::strerror(error)));
+      throw Error(fmt::format(
+          "{}: write failed, the previous file is kept ({})", path.string(), std::strerror(error)));
     }
   }
   fs::rename(tmp, path, ec);
@@ -167,6 +179,24 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
         "{}: cannot rename temporary file into place ({})", path.string(), ec.message()));
   }
   remove_stale_temporaries(path);
+}
+
+void append_to_file(const fs::path& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw Error(
+        fmt::format("{}: cannot open for appending ({})", path.string(), std::strerror(errno)));
+  struct stat st {};
+  const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  int error = write_all(fd, content);
+  // A write that stopped part-way is taken back, so the file never ends mid-line.
+  if (error != 0 && before >= 0) {
+    const int ignored = ::ftruncate(fd, before);  // best effort: the write's error is reported
+    (void)ignored;
+  }
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0)
+    throw Error(fmt::format("{}: cannot append ({})", path.string(), std::strerror(error)));
 }
 
 namespace {

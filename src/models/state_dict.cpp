@@ -4,6 +4,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/zip_checksums.h"
 #include "mvpose3d/models/pose_net.h"
 
 #include <algorithm>
@@ -125,6 +126,8 @@ CheckpointInfo read_header(torch::serialize::InputArchive& archive, const std::s
 torch::serialize::InputArchive open_archive(const std::filesystem::path& file,
                                             const std::string& where) {
   MVPOSE3D_CHECK(std::filesystem::exists(file), "{}: no such file", where);
+  // LibTorch's reader does not compare the records' CRC-32s: flipped bytes would load as weights.
+  verify_zip_checksums(file);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(file.string());

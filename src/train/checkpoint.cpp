@@ -18,6 +18,7 @@ constexpr const char* kStepKey = "trainer.step";
 constexpr const char* kBestMetricKey = "trainer.best_metric";
 constexpr const char* kBestStepKey = "trainer.best_step";
 constexpr const char* kSkippedKey = "trainer.skipped_steps";
+constexpr const char* kNonFiniteKey = "trainer.nonfinite_steps";
 constexpr const char* kRngKey = "trainer.cpu_rng_state";
 constexpr const char* kWorldSizeKey = "trainer.world_size";
 constexpr const char* kLossScaleKey = "trainer.loss_scale";
@@ -59,6 +60,7 @@ void save_training_checkpoint(const std::filesystem::path& file,
         a.write(kBestMetricKey, c10::IValue(progress.best_metric));
         a.write(kBestStepKey, c10::IValue(progress.best_step));
         a.write(kSkippedKey, c10::IValue(progress.skipped_steps));
+        a.write(kNonFiniteKey, c10::IValue(progress.nonfinite_steps));
         a.write(kRngKey, rng_state);
         a.write(kWorldSizeKey, c10::IValue(progress.world_size));
         if (progress.loss_scale > 0) {
@@ -78,12 +80,16 @@ TrainingProgress load_training_checkpoint(const std::filesystem::path& file,
     progress.best_metric = read_key(a, kBestMetricKey, file).toDouble();
     progress.best_step = read_key(a, kBestStepKey, file).toInt();
     progress.skipped_steps = read_key(a, kSkippedKey, file).toInt();
+    c10::IValue nonfinite;  // absent in checkpoints of earlier versions
+    if (a.try_read(kNonFiniteKey, nonfinite)) progress.nonfinite_steps = nonfinite.toInt();
     c10::IValue world_size;  // absent in checkpoints of single-process versions
     if (a.try_read(kWorldSizeKey, world_size)) progress.world_size = world_size.toInt();
     c10::IValue loss_scale;
     if (a.try_read(kLossScaleKey, loss_scale)) {
       progress.loss_scale = loss_scale.toDouble();
       progress.loss_scale_growth_tracker = read_key(a, kLossScaleGrowthKey, file).toInt();
+    } else if (nonfinite.isNone()) {
+      progress.nonfinite_steps = progress.skipped_steps;  // no fp16 run: every skip was one
     }
     torch::serialize::InputArchive optimizer_archive;
     MVPOSE3D_CHECK(a.try_read(kOptimizerKey, optimizer_archive),

@@ -27,6 +27,27 @@ std::string format_duration(double seconds) {
                    : fmt::format("{:02}:{:02}", s / 60, s % 60);
 }
 
+// The name of the first parameter or buffer of `module` holding a NaN or Inf, or "" (one
+// device-to-host copy for all of them).
+std::string first_non_finite_state(const torch::nn::Module& module) {
+  std::vector<std::string> names;
+  std::vector<at::Tensor> finite;
+  for (const auto& item : module.named_parameters()) {
+    names.push_back(item.key());
+    finite.push_back(at::isfinite(item.value().detach()).all());
+  }
+  for (const auto& item : module.named_buffers()) {
+    names.push_back(item.key());
+    finite.push_back(at::isfinite(item.value()).all());
+  }
+  if (finite.empty()) return "";
+  const at::Tensor all = at::stack(finite).to(at::kCPU);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!all[static_cast<std::int64_t>(i)].item<bool>()) return names[i];
+  }
+  return "";
+}
+
 }  // namespace
 
 std::filesystem::path last_checkpoint_path(const std::filesystem::path& run_dir) {
@@ -53,6 +74,7 @@ void LoggingHook::after_step(Trainer& trainer, const StepResult& result) {
   ++window_steps_;
   window_samples_ += result.samples;
   if (!result.skipped) {
+    ++window_applied_;
     window_loss_ += result.total_loss;
     for (const auto& [name, value] : result.terms) window_terms_[name] += value;
     smoothed_loss_ =
@@ -65,30 +87,36 @@ void LoggingHook::after_step(Trainer& trainer, const StepResult& result) {
 
   const double elapsed = seconds_since(window_start_);
   const double rate = static_cast<double>(window_samples_) / std::max(elapsed, 1e-9);
-  const double n = std::max(1, window_steps_);
+  // Means over the applied steps: a skipped step has no loss to average (it is not 0); a window
+  // of skipped steps only logs null.
+  const double n = window_applied_;
+  const double loss = window_applied_ > 0 ? window_loss_ / n : std::nan("");
   JsonObject json = {{"step", done},
                      {"kind", "train"},
                      {"lr", json_number(result.learning_rate)},
-                     {"loss", json_number(window_loss_ / n)}};
+                     {"loss", json_number(loss)}};
   std::string terms;
   for (const auto& [name, sum] : window_terms_) {
     json[name] = json_number(sum / n);
     terms += fmt::format(" {} {:.4g}", name, sum / n);
   }
+  const int skipped = window_steps_ - window_applied_;
+  if (skipped > 0) terms += fmt::format(" ({} of {} steps skipped)", skipped, window_steps_);
   json["samples_per_s"] = json_number(rate);
   json["skipped_steps"] = trainer.progress().skipped_steps;
   json["time_s"] = json_number(seconds_since(run_start_));
   trainer.append_metrics(json_line(json));
   if (progress_bar_) std::fputs("\n", stderr);
-  spdlog::info("step {}/{} loss {:.4g}{} lr {:.3g} {:.1f} samples/s",
+  spdlog::info("step {}/{} loss {}{} lr {:.3g} {:.1f} samples/s",
                done,
                trainer.config().train.steps,
-               window_loss_ / n,
+               window_applied_ > 0 ? fmt::format("{:.4g}", loss) : "n/a",
                terms,
                result.learning_rate,
                rate);
   window_start_ = Clock::now();
   window_steps_ = 0;
+  window_applied_ = 0;
   window_samples_ = 0;
   window_loss_ = 0;
   window_terms_.clear();
@@ -179,6 +207,14 @@ void EvalHook::evaluate(Trainer& trainer, bool final) {
 void CheckpointHook::save(Trainer& trainer, const char* name) {
   if (!trainer.writes_files()) return;  // rank 0 saves the job's one model
   const auto file = trainer.run_dir() / "checkpoints" / fmt::format("{}.pt", name);
+  // A diverged model (an update that overflowed) never replaces the last good checkpoint.
+  const std::string broken = first_non_finite_state(*trainer.model());
+  MVPOSE3D_CHECK(broken.empty(),
+                 "step {}: the model's '{}' holds NaN or Inf; {} is not overwritten and keeps "
+                 "the last good state. Lower train.optimizer.lr or set train.grad_clip_norm",
+                 trainer.progress().step,
+                 broken,
+                 file.string());
   save_training_checkpoint(file,
                            trainer.model(),
                            trainer.optimizer(),

@@ -2,6 +2,8 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/json.h"
+#include "mvpose3d/core/logging.h"
 #include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/eval/run_evaluation.h"
@@ -11,7 +13,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -28,15 +29,18 @@ namespace {
 // or the data is broken, not one unlucky batch).
 constexpr int kMaxConsecutiveSkips = 20;
 
-// The step recorded in one metrics.jsonl line ({"step": N, ...}), or -1.
-std::int64_t step_of_json_line(const std::string& line) {
-  const auto key = line.find("\"step\":");
-  if (key == std::string::npos) return -1;
-  try {
-    return std::stoll(line.substr(key + 7));
-  } catch (const std::exception&) {
-    return -1;
+// Whether a metrics.jsonl line stays when a run resumes at `step`: what was logged up to the
+// checkpoint stays, except its final evaluation when that is about to run again (a run resumed
+// after its last checkpoint but before its final tables). A line that is not JSON (cut off by a
+// kill) goes.
+bool keep_metrics_line(const std::string& line, std::int64_t step, bool final_evaluation_again) {
+  const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || !json.contains("step") || !json["step"].is_number_integer()) {
+    return false;
   }
+  const auto logged_step = json["step"].get<std::int64_t>();
+  if (logged_step < step) return true;
+  return logged_step == step && !(final_evaluation_again && json.value("kind", "") == "eval");
 }
 
 // The global L2 norm of the gradients, computed as torch::nn::utils::clip_grad_norm_ computes it
@@ -90,7 +94,6 @@ Trainer::Trainer(RunConfig config, models::MultiViewPoseNet model, TrainerOption
   optimizer_ = make_optimizer(config_.train.optimizer, parameters_);
   if (!options_.resume_from.empty()) {
     progress_ = load_training_checkpoint(options_.resume_from, model_, optimizer_.get());
-    spdlog::info("resumed from {} at step {}", options_.resume_from.string(), progress_.step);
   } else if (!options_.init_weights.empty()) {
     load_training_checkpoint(options_.init_weights, model_, nullptr);
     spdlog::info("fine-tuning from the weights of {}", options_.init_weights.string());
@@ -160,9 +163,7 @@ bool Trainer::report_evaluation(double metric) {
 
 void Trainer::append_metrics(const std::string& json_object) {
   if (!writes_files()) return;
-  std::ofstream out(options_.run_dir / "metrics.jsonl", std::ios::app);
-  out << json_object << '\n';
-  MVPOSE3D_CHECK(out.good(), "{}: cannot append", (options_.run_dir / "metrics.jsonl").string());
+  append_to_file(options_.run_dir / "metrics.jsonl", json_object + '\n');
 }
 
 void Trainer::prepare_metrics_file() {
@@ -170,10 +171,12 @@ void Trainer::prepare_metrics_file() {
   // reads as one uninterrupted run.
   const auto file = options_.run_dir / "metrics.jsonl";
   if (!writes_files() || !std::filesystem::exists(file)) return;
+  // Resumed at the end of train.steps without final tables: the final evaluation runs again.
+  const bool final_evaluation_again = progress_.step >= config_.train.steps;
   std::istringstream in(read_text_file(file));
   std::string kept;
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && step_of_json_line(line) <= progress_.step) kept += line + '\n';
+    if (keep_metrics_line(line, progress_.step, final_evaluation_again)) kept += line + '\n';
   }
   write_file_atomic(file, kept);
 }
@@ -238,12 +241,17 @@ StepResult Trainer::run_step(const MultiviewBatch& batch) {
     optimizer_->zero_grad();
     r.skipped = true;
     ++progress_.skipped_steps;
+    ++progress_.nonfinite_steps;
     ++consecutive_skips_;
-    const std::string what = fmt::format("step {}: non-finite {} (loss {}, gradient norm {})",
-                                         r.step,
-                                         std::isfinite(r.total_loss) ? "gradient" : "loss",
-                                         r.total_loss,
-                                         r.grad_norm);
+    // Steps are numbered from 1 in messages, as in the log and metrics.jsonl; no gradient norm is
+    // computed when the loss is already non-finite.
+    const std::string what =
+        std::isfinite(r.total_loss)
+            ? fmt::format("step {}: non-finite gradient (norm {}, loss {})",
+                          r.step + 1,
+                          r.grad_norm,
+                          r.total_loss)
+            : fmt::format("step {}: non-finite loss ({})", r.step + 1, r.total_loss);
     if (tc.nan_policy == NanPolicy::kStop) {
       throw Error(what + "; stopping (train.nan_policy: stop). The last checkpoint is intact.");
     }
@@ -271,13 +279,13 @@ StepResult Trainer::skip_overflow_step(StepResult r, double scale) {
   MVPOSE3D_CHECK(consecutive_skips_ < kMaxConsecutiveSkips,
                  "step {}: {} steps in a row had non-finite fp16 gradients (loss scale now {}); "
                  "stopping: check the data, or train with train.precision bf16 or fp32",
-                 r.step,
+                 r.step + 1,
                  consecutive_skips_,
                  progress_.loss_scale);
   spdlog::info(
       "step {}: fp16 gradients overflowed at loss scale {}; the update is skipped and "
       "the scale lowered to {}",
-      r.step,
+      r.step + 1,
       scale,
       progress_.loss_scale);
   return r;
@@ -290,7 +298,34 @@ void Trainer::update_loss_scale() {
   progress_.loss_scale_growth_tracker = scaler_.growth_tracker();
 }
 
+void Trainer::check_skipped_share() const {
+  const TrainConfig& tc = config_.train;
+  const double allowed = tc.max_skipped_fraction * tc.steps;
+  if (static_cast<double>(progress_.nonfinite_steps) <= allowed) return;
+  throw Error(fmt::format(
+      "{} of the {} steps so far were skipped for a non-finite loss or gradient, more than "
+      "train.max_skipped_fraction = {} of the run's {} steps allows; stopping (checkpoints/last.pt "
+      "holds the last checkpoint before). Check the data for NaN or Inf, lower "
+      "train.optimizer.lr or set train.grad_clip_norm",
+      progress_.nonfinite_steps,
+      progress_.step,
+      tc.max_skipped_fraction,
+      tc.steps));
+}
+
+void Trainer::check_log_writes() const {
+  const std::string failure = take_log_write_error();
+  MVPOSE3D_CHECK(failure.empty(),
+                 "after step {}: the run's log cannot be written ({}); stopping, the last "
+                 "checkpoint is intact",
+                 progress_.step,
+                 failure);
+}
+
 void Trainer::train() {
+  if (!options_.resume_from.empty()) {
+    spdlog::info("resumed from {} at step {}", options_.resume_from.string(), progress_.step);
+  }
   prepare_metrics_file();
   for (auto& hook : hooks_) hook->before_train(*this);
 
@@ -308,7 +343,9 @@ void Trainer::train() {
       result.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++progress_.step;
+      check_skipped_share();
       for (auto& hook : hooks_) hook->after_step(*this, result);
+      check_log_writes();
     }
   } catch (const std::exception& e) {
     job_->report_failure(fmt::format("at step {}: {}", progress_.step, e.what()));

@@ -1,4 +1,5 @@
-// The message of the mvpose3d::Error a callable throws, for tests that check what an error says.
+// The message of the mvpose3d::Error a callable throws, and a substring check, for tests that check
+// what an error says.
 #pragma once
 
 #include "mvpose3d/core/error.h"
@@ -16,6 +17,11 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+// Whether `text` (an error message) contains `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 }  // namespace mvpose3d::testing

@@ -167,6 +167,7 @@ struct TrainConfig {
   int checkpoint_every = 500;
   int log_every = 50;
   NanPolicy nan_policy = NanPolicy::kSkip;
+  double max_skipped_fraction = 0.1;
   DistributedConfig distributed;
   Precision precision = Precision::kFp32;
 
@@ -195,6 +196,11 @@ struct TrainConfig {
       NonNegative());
     v("log_every", log_every, "log every this many steps", Positive());
     v("nan_policy", nan_policy, "on a non-finite loss or gradient: skip the step, or stop the run");
+    v("max_skipped_fraction",
+      max_skipped_fraction,
+      "nan_policy skip: stop the run (non-zero exit) once more than this fraction of train.steps "
+      "were skipped as non-finite (fp16 loss-scale overflows not counted)",
+      InRange(0, 1));
     v("distributed", distributed, "data-parallel training over several processes");
     v("precision",
       precision,

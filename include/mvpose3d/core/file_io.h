@@ -1,4 +1,4 @@
-// Whole-file reads and atomic writes.
+// Whole-file reads, atomic writes and checked appends.
 //
 // Reads accept regular files only, and only up to a size the caller names (core/limits.h): the
 // size is taken from the open file before anything is allocated, so a FIFO (which would block), a
@@ -36,6 +36,11 @@ std::string read_text_file(const std::filesystem::path& path);
 // Writes `content` to `path` atomically (temporary file + rename). Creates parent directories.
 // Afterwards removes the target's temporaries "<path>.tmp-<pid>" whose process is gone.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+
+// Appends `content` to `path` (created if missing) with every write and the close checked; a
+// failure (a full disk) throws Error naming the file and the system's reason, after cutting the
+// file back to its previous length so that it never ends with a partial line.
+void append_to_file(const std::filesystem::path& path, const std::string& content);
 
 // Removes the temporaries "<path>.tmp-<pid>" of `path` left by processes that no longer run (a
 // write killed between creating and renaming its temporary); returns how many were removed.

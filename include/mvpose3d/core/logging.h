@@ -16,6 +16,12 @@ void init_console_logging(const std::string& level = "info");
 // the same file again changes nothing).
 void add_log_file(const std::filesystem::path& log_file);
 
+// The first failure to write a log file (a full disk: "Failed flush to file runs/x/log.txt: No
+// space left on device") since the last call, or "" when there was none. spdlog reports such a
+// failure to the logger's error handler, not to the caller; add_log_file installs a handler that
+// records it here, so that a run can stop instead of going on without its log.
+std::string take_log_write_error();
+
 // Stops logging to `log_file` (a run of a sweep is over; the next one has its own log).
 void remove_log_file(const std::filesystem::path& log_file);
 

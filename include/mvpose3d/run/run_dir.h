@@ -13,7 +13,8 @@
 namespace mvpose3d {
 
 // Creates <root>/<config_name>/<YYYYmmdd-HHMMSS>[-N]/ (never reusing an existing directory),
-// writes env.txt into it, and returns its path.
+// writes env.txt into it, and returns its path. `config_name` (the config's `name`) must be one
+// directory name: Error names the key otherwise. A failure leaves no directory behind.
 std::filesystem::path create_run_dir(const std::filesystem::path& root,
                                      const std::string& config_name,
                                      const EnvironmentInfo& env);
@@ -28,6 +29,41 @@ std::filesystem::path start_run(const LoadedConfig& loaded, const std::vector<st
 void prepare_run_dir(const RunConfig& config,
                      const std::filesystem::path& dir,
                      const std::vector<std::string>& argv);
+
+// Writes `config` to dir/config.resolved.yaml unless the file holds it already: a resumed run
+// records what --set changed, once the run has accepted the change.
+void write_resolved_config(const RunConfig& config, const std::filesystem::path& dir);
+
+// Removes a run directory this command just created, with everything in it, unless keep() is
+// called: a run that fails before it starts (a full disk, a batch larger than the dataset) leaves
+// no empty run directory behind.
+class NewRunDirGuard {
+ public:
+  explicit NewRunDirGuard(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~NewRunDirGuard();
+  NewRunDirGuard(const NewRunDirGuard&) = delete;
+  NewRunDirGuard& operator=(const NewRunDirGuard&) = delete;
+  void keep() { dir_.clear(); }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// While it lives, this process is the one writer of a run directory: an exclusive flock(2) on
+// <run_dir>/run.lock, which holds the holder's pid. A second process (two `train --resume` of one
+// run at once) gets Error naming the run and that pid. The kernel releases the lock when the
+// holder ends, however it ends (kill -9 too), so a lock file left behind never blocks a resume.
+class RunDirLock {
+ public:
+  explicit RunDirLock(const std::filesystem::path& run_dir);
+  ~RunDirLock();
+  RunDirLock(const RunDirLock&) = delete;
+  RunDirLock& operator=(const RunDirLock&) = delete;
+
+ private:
+  std::filesystem::path file_;
+  int fd_ = -1;
+};
 
 // While it lives, the default logger also writes to <run_dir>/<file_name> (appending; a no-op
 // when start_run already added it, which the destructor then ends all the same). The ranks of a

@@ -21,8 +21,11 @@ struct TrainingProgress {
   std::int64_t step = 0;                                         // optimiser steps done
   double best_metric = std::numeric_limits<double>::infinity();  // lowest evaluation MPJPE, mm
   std::int64_t best_step = -1;                                   // the step it was reached at
-  std::int64_t skipped_steps = 0;  // steps skipped by the non-finite guard
-  std::int64_t world_size = 1;     // processes of the job that trained it (data parallelism)
+  std::int64_t skipped_steps = 0;  // steps skipped by the non-finite guard, fp16 overflows too
+  // Of those, the steps skipped for a non-finite loss or gradient (train.nan_policy), not fp16
+  // loss-scale overflows: what train.max_skipped_fraction bounds.
+  std::int64_t nonfinite_steps = 0;
+  std::int64_t world_size = 1;  // processes of the job that trained it (data parallelism)
   // The fp16 loss scale (mixed_precision.h) and its finite steps since the last change; a
   // checkpoint without them (fp32, bf16, or older) resumes with the initial scale.
   double loss_scale = 0;  // 0 = none saved

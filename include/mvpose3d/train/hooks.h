@@ -35,6 +35,7 @@ class LoggingHook : public Hook {
   std::chrono::steady_clock::time_point run_start_;
   // Sums over the steps since the last logged line.
   int window_steps_ = 0;
+  int window_applied_ = 0;  // of those, steps whose update was applied (not skipped)
   std::int64_t window_samples_ = 0;
   double window_loss_ = 0;
   std::map<std::string, double> window_terms_;

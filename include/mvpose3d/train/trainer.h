@@ -122,6 +122,11 @@ class Trainer {
 
  private:
   void prepare_metrics_file();
+  // Throws Error once more steps were skipped as non-finite than train.max_skipped_fraction of
+  // train.steps allows (a run of NaN steps must not end "successfully").
+  void check_skipped_share() const;
+  // Throws Error when the run's log could not be written since the last check (a full disk).
+  void check_log_writes() const;
   // fp16: the step's gradients were non-finite at `scale`; skips it and lowers the scale.
   StepResult skip_overflow_step(StepResult r, double scale);
   // fp16: the scale after a step, copied into progress_ (for checkpoints).
