@@ -8,6 +8,8 @@ training order and the test draw, so variants are compared on the same test samp
 
     scripts/seed_summary.py runs/synthetic_demo/*/ runs/synthetic_seeds/*/ \
         --reference baseline --metric mpjpe_mm
+
+A directory of `mvpose3d eval --out DIR` (eval_metrics.json, config.resolved.yaml) counts as a run.
 """
 import argparse
 import json
@@ -19,7 +21,11 @@ from pathlib import Path
 
 
 def read_run(run_dir: Path):
+    # A training run's final_metrics.json, or the eval_metrics.json of `mvpose3d eval --out DIR`
+    # (a checkpoint evaluated again, e.g. on other camera sets).
     metrics_file = run_dir / "final_metrics.json"
+    if not metrics_file.is_file() and (run_dir / "eval_metrics.json").is_file():
+        metrics_file = run_dir / "eval_metrics.json"
     config_file = run_dir / "config.resolved.yaml"
     if not metrics_file.is_file():
         raise SystemExit(f"seed_summary: {metrics_file} is missing (is the run finished?)")

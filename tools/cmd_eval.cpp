@@ -2,10 +2,14 @@
 // [--fold-batchnorm]
 //
 // Evaluates a checkpoint on the camera sets of eval.camera_sets (--set eval.camera_sets=[...] to
-// pick others) and writes the tables (results.md, .csv, .tex) and, with eval.save_predictions,
-// the predicted joints into DIR (default: a new run directory <output_root>/<name>-eval/<time>/).
+// pick others) and of eval.view_counts (unseen rigs of other camera counts), and writes the tables
+// (results.md, .csv, .tex), the flat metrics (eval_metrics.json: the keys of final_metrics.json,
+// for scripts/seed_summary.py) and, with eval.save_predictions, the predicted joints into DIR
+// (default: a new run directory <output_root>/<name>-eval/<time>/), with config.resolved.yaml and
+// env.txt as in a run directory.
 #include "mvpose3d/config/run_config.h"
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 #include "mvpose3d/eval/run_evaluation.h"
 #include "mvpose3d/models/pose_net.h"
 #include "mvpose3d/run/run_dir.h"
@@ -63,6 +67,7 @@ void add_eval_command(CLI::App& app) {
       spdlog::info("folded {} BatchNorm layers into their convolutions", net->fold_batchnorm());
     }
     const fs::path dir = o->out.empty() ? start_run(loaded, command_line()) : fs::path(o->out);
+    if (!o->out.empty()) prepare_run_dir(config, dir, command_line());
     if (config.threads > 0) at::set_num_threads(config.threads);
     const at::Device device = eval::default_device();
     net->to(device);
@@ -70,6 +75,7 @@ void add_eval_command(CLI::App& app) {
     const eval::EvalSummary summary =
         eval::evaluate_model(net, config, device, sets, config.eval.save_predictions);
     summary.write(dir, "results");
+    write_file_atomic(dir / "eval_metrics.json", summary.to_json() + "\n");
     std::fputs(summary.full_report().c_str(), stdout);
     spdlog::info("tables in {}", (dir / "results.md").string());
   });

@@ -69,6 +69,37 @@ std::vector<std::string> camera_set_names(const DataConfig& data) {
   return sets;
 }
 
+bool model_takes_any_view_count(const ModelConfig& model) {
+  return model.fusion == FusionMode::kNone || (model.fusion == FusionMode::kCanonical &&
+                                               model.canonical_pooling == CanonicalPooling::kMean);
+}
+
+std::string view_count_refusal(const ModelConfig& model,
+                               std::int64_t num_views_trained,
+                               std::int64_t num_views_given,
+                               const std::string& given_by) {
+  if (num_views_given < 1) {
+    return fmt::format(
+        "{} gives {} cameras; the network needs at least 1", given_by, num_views_given);
+  }
+  if (num_views_given == num_views_trained || model_takes_any_view_count(model)) return "";
+  const std::string block =
+      model.fusion == FusionMode::kFusion
+          ? std::string("model.fusion = fusion")
+          : std::string("model.fusion = canonical with model.canonical_pooling = concat");
+  return fmt::format(
+      "{} gives {} cameras, but the network was trained on data.num_views = {} and {} "
+      "concatenates the views' codes in {} fixed slots, so it runs on {} cameras only; the "
+      "Baseline (model.fusion = none) and the symmetric canonical fusion "
+      "(model.canonical_pooling = mean) take any number",
+      given_by,
+      num_views_given,
+      num_views_trained,
+      block,
+      num_views_trained,
+      num_views_trained);
+}
+
 std::vector<RuleViolation> model_rule_violations(const ModelConfig& model) {
   std::vector<RuleViolation> out;
   if (model.equivariant && model.fusion != FusionMode::kCanonical) {
@@ -157,6 +188,22 @@ std::vector<RuleViolation> rule_violations(const RunConfig& config) {
                   "data.totalcapture.unseen_cameras",
                   &out);
     }
+  }
+  const std::vector<int>& counts = config.eval.view_counts;
+  if (!counts.empty() && config.data.type != DatasetType::kSynthetic) {
+    out.push_back({{"eval.view_counts", "data.type"},
+                   fmt::format("eval.view_counts needs data.type = synthetic (it is '{}'): only "
+                               "the synthetic data can draw an unseen rig of any camera count",
+                               to_string(config.data.type))});
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const std::string key = fmt::format("eval.view_counts[{}]", i);
+    const std::string refusal =
+        view_count_refusal(config.model, config.data.num_views, counts[i], key);
+    if (refusal.empty()) continue;
+    const char* block_key =
+        config.model.fusion == FusionMode::kFusion ? "model.fusion" : "model.canonical_pooling";
+    out.push_back({{key, block_key, "data.num_views"}, refusal});
   }
   return out;
 }

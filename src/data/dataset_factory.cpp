@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -73,6 +74,22 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
     return std::make_shared<ViewSelectedDataset>(dataset, reversed_views(dataset->num_views()));
   }
   return dataset;
+}
+
+std::shared_ptr<const MultiviewDataset> make_unseen_rig_test_set(const DataConfig& data,
+                                                                 std::int64_t seed,
+                                                                 int num_cameras) {
+  MVPOSE3D_CHECK(data.type == DatasetType::kSynthetic,
+                 "an unseen rig of {} cameras needs data.type = synthetic (it is '{}'): the other "
+                 "datasets' cameras are fixed",
+                 num_cameras,
+                 to_string(data.type));
+  MVPOSE3D_CHECK(num_cameras >= 2,
+                 "an unseen rig needs at least 2 cameras to triangulate, got {}",
+                 num_cameras);
+  SyntheticSplit split = synthetic_test_split(data, "unseen");
+  split.unseen_cameras = num_cameras;
+  return std::make_shared<SyntheticDataset>(data, seed, std::move(split));
 }
 
 ViewSelectedDataset::ViewSelectedDataset(std::shared_ptr<const MultiviewDataset> base,

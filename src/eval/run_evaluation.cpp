@@ -4,6 +4,7 @@
 #include "mvpose3d/data/camera_batch_from.h"
 #include "mvpose3d/data/dataset_factory.h"
 #include "mvpose3d/data/loader.h"
+#include "mvpose3d/models/view_count.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +12,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <fmt/format.h>
 #include <torch/cuda.h>
 
 namespace mvpose3d::eval {
@@ -185,10 +187,22 @@ at::Device default_device() {
   return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
 }
 
+std::string view_count_set_name(int num_cameras) {
+  return fmt::format("unseen_{}views", num_cameras);
+}
+
 std::vector<NamedDataset> make_eval_datasets(const RunConfig& config) {
   std::vector<NamedDataset> sets;
   for (const std::string& name : config.eval.camera_sets) {
     sets.push_back({name, make_dataset(config.data, config.seed, "test", name)});
+  }
+  const std::vector<int>& counts = config.eval.view_counts;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    // The network is built for (and trained on) data.num_views cameras.
+    models::require_view_count_supported(
+        config.model, config.data.num_views, counts[i], fmt::format("eval.view_counts[{}]", i));
+    sets.push_back({view_count_set_name(counts[i]),
+                    make_unseen_rig_test_set(config.data, config.seed, counts[i])});
   }
   return sets;
 }

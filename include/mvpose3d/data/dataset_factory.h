@@ -30,6 +30,14 @@ std::shared_ptr<const MultiviewDataset> make_dataset(const DataConfig& data,
                                                      const std::string& split,
                                                      const std::string& camera_set = "seen");
 
+// The test split seen through an unseen rig of `num_cameras` cameras (eval.view_counts): for the
+// synthetic data the "unseen" set's random rig drawn with that many cameras (with data.num_views,
+// the "unseen" set itself). Throws Error for another data.type (its cameras are fixed) or fewer
+// than 2 cameras.
+std::shared_ptr<const MultiviewDataset> make_unseen_rig_test_set(const DataConfig& data,
+                                                                 std::int64_t seed,
+                                                                 int num_cameras);
+
 // The camera sets make_dataset accepts for data.type.
 std::vector<std::string> known_camera_sets(const DataConfig& data);
 

@@ -75,7 +75,12 @@ struct NamedDataset {
   std::shared_ptr<const MultiviewDataset> dataset;
 };
 
-// The test datasets of config.eval.camera_sets.
+// The name of the test set of an unseen rig of `num_cameras` cameras: "unseen_<N>views".
+std::string view_count_set_name(int num_cameras);
+
+// The test datasets of config.eval.camera_sets, then one per eval.view_counts entry (an unseen rig
+// of that many cameras, view_count_set_name). Throws Error (models/view_count.h) when the model's
+// fusion cannot run on a count, naming the eval.view_counts entry.
 std::vector<NamedDataset> make_eval_datasets(const RunConfig& config);
 
 // run_evaluation over every camera set of `sets` (eval.samples each, train.batch_size per forward

@@ -34,10 +34,10 @@ std::array<double, 2> range_of(const std::vector<double>& v, const char* key) {
   return {v[0], v[1]};
 }
 
-RandomRigOptions random_rig_options(const DataConfig& data) {
+RandomRigOptions random_rig_options(const DataConfig& data, int num_cameras) {
   const RandomRigConfig& c = data.synthetic.random_rig;
   RandomRigOptions o;
-  o.num_cameras = data.num_views;
+  o.num_cameras = num_cameras;
   o.distance_mm = range_of(c.distance_mm, "random_rig.distance_mm");
   o.height_mm = range_of(c.height_mm, "random_rig.height_mm");
   o.focal_px = range_of(c.focal_px, "random_rig.focal_px");
@@ -93,6 +93,13 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
                  "synthetic data: data.joints must be h36m17, got '{}'",
                  to_string(data_.joints));
   MVPOSE3D_CHECK(data_.num_views >= 1, "synthetic data: data.num_views must be >= 1");
+  MVPOSE3D_CHECK(
+      split_.unseen_cameras >= 0 && (split_.unseen_cameras == 0 || split_.camera_set == "unseen"),
+      "synthetic data: {} unseen cameras asked for camera set '{}'; another camera "
+      "count than data.num_views exists for the \"unseen\" set only",
+      split_.unseen_cameras,
+      split_.camera_set);
+  num_views_ = split_.unseen_cameras > 0 ? split_.unseen_cameras : data_.num_views;
   MVPOSE3D_CHECK(data_.crop_size_px >= kMinCropSizePx && data_.crop_size_px <= kMaxCropSizePx,
                  "synthetic data: data.crop_size_px must be in [{}, {}], got {}",
                  kMinCropSizePx,
@@ -113,7 +120,7 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
                  fmt::join(synthetic_camera_sets(), ", "));
   range_of(syn.crop_scale, "crop_scale");
   range_of(syn.blur_sigma_px, "blur_sigma_px");
-  random_rig_options(data_);  // checks the ranges
+  random_rig_options(data_, data_.num_views);  // checks the ranges
   for (const std::string& a : syn.actions) actions_.push_back(action_from_name(a));
   for (const std::string& s : split_.subjects) {
     bodies_.push_back(body_shape_for_subject(s));
@@ -156,7 +163,7 @@ SyntheticDataset::SyntheticDataset(const DataConfig& data, std::int64_t seed, Sy
     split_rig_ = rotate_rig_about_vertical(base_rig, syn.rotated_yaw_deg);
   } else if (split_.camera_set == "unseen") {
     Rng rng(hash_values({camera_key_, kStreamSplitRig}));
-    split_rig_ = random_rig(random_rig_options(data_), rng);
+    split_rig_ = random_rig(random_rig_options(data_, num_views_), rng);
   } else {
     split_rig_ = base_rig;
   }
@@ -212,7 +219,7 @@ SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
   if (split_.camera_set == "random" || (split_.camera_set == "seen" && split_.randomize &&
                                         syn.rig_randomization == RigRandomization::kRandom)) {
     Rng rig_rng(sample_camera_key);
-    out.rig = random_rig(random_rig_options(data_), rig_rng);
+    out.rig = random_rig(random_rig_options(data_, data_.num_views), rig_rng);
   } else if (split_.camera_set == "seen" && split_.randomize) {
     Rng rig_rng(sample_camera_key);
     RigJitterOptions j;

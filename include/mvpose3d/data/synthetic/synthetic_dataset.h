@@ -43,6 +43,10 @@ struct SyntheticSplit {
   //   "random"   a new random rig for every sample
   std::string camera_set = "seen";
   bool randomize = false;  // per-sample rig randomisation of the "seen" set
+  // Cameras of the "unseen" rig; 0 = data.num_views. Another count (eval.view_counts) tests a
+  // network on more or fewer cameras than it was trained with; with data.num_views the rig is
+  // the "unseen" set's own.
+  int unseen_cameras = 0;
 };
 
 // data.train_subjects, samples_per_epoch samples, the seen rig with randomize_rig.
@@ -76,7 +80,7 @@ class SyntheticDataset : public MultiviewDataset {
   std::int64_t size() const override { return split_.size; }
   MultiviewSample get(std::int64_t index) const override;
   const Skeleton& skeleton() const override;
-  int num_views() const override { return data_.num_views; }
+  int num_views() const override { return num_views_; }
   int image_size_px() const override { return data_.crop_size_px; }
   std::vector<std::string> subject_names() const override { return split_.subjects; }
   // data.synthetic.actions, plus "bvh" (the action of motion-capture samples) when BVH files
@@ -93,6 +97,7 @@ class SyntheticDataset : public MultiviewDataset {
   SyntheticSplit split_;
   std::uint64_t split_key_;   // motion / appearance / placement streams
   std::uint64_t camera_key_;  // camera-set streams
+  int num_views_ = 0;         // data.num_views, or split.unseen_cameras when set
   Rig split_rig_;             // the fixed rig of "seen" (no randomize), "rotated" and "unseen"
   std::vector<synthetic::Action> actions_;
   std::vector<synthetic::BodyShape> bodies_;        // per subject
