@@ -195,7 +195,7 @@ def ours_route(mvpose3d):
 
 
 # The command's report of its triangulation phase (tools/cmd_triangulate.cpp, run_keypoints).
-PHASE_LINE = re.compile(r"triangulated \d+ joint-frames: .* in ([0-9.]+) s")
+PHASE_LINE = re.compile(r"triangulated \d+ joint-frames: .* in ([0-9.]+) s \(([0-9.]+) s of CPU\)")
 
 
 def run_ours(args, route, frames, search=None):
@@ -226,6 +226,7 @@ def run_ours(args, route, frames, search=None):
         return {"error": (r.stderr or r.stdout).strip()[-1500:]}
     phase = PHASE_LINE.search(r.stderr)
     return {"seconds": seconds, "call_seconds": float(phase.group(1)) if phase else None,
+            "call_cpu_seconds": float(phase.group(2)) if phase else None,
             "log": [line for line in r.stderr.splitlines() if "triangulated" in line],
             "points3d": str(out), "frames": frames,
             "mask": str(work / "ours" / "mask.npy") if route == "points2d" else None}
@@ -333,8 +334,9 @@ def orchestrate(args):
                 res["call_seconds"] = res["seconds"]  # aniposelib is timed on its call
         if "error" not in res:
             res["seconds_session"] = res["seconds"] * frames / res["frames"]
-            if res.get("call_seconds") is not None:
-                res["call_seconds_session"] = res["call_seconds"] * frames / res["frames"]
+            for key in ("call_seconds", "call_cpu_seconds"):
+                if res.get(key) is not None:
+                    res[key + "_session"] = res[key] * frames / res["frames"]
             res["scaled"] = res["frames"] < frames
             res["load_average"] = os.getloadavg()
         results["contenders"][name] = res
@@ -363,22 +365,27 @@ def orchestrate(args):
 def markdown(results):
     c = results["contenders"]
     fast = c.get("aniposelib-fast", {}).get("seconds_session")
+    fast_cpu = c.get("aniposelib-fast", {}).get("call_cpu_seconds_session")
     lines = ["| contender | wall time, session (s) | triangulation call, data in memory (s) | "
-             "timed on | aniposelib fast=True / wall time | aniposelib fast=True / call | "
+             "CPU time of the call (s) | timed on | aniposelib fast=True / wall time | "
+             "aniposelib fast=True / call | aniposelib fast=True / CPU of the call | "
              "MPJPE (mm) | points returned | ours on the same frames and joints (mm) |",
-             "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for name, v in c.items():
         if "error" in v:
-            lines.append(f"| {name} | failed: {v['error'].splitlines()[-1][:120]} | | | | | | | |")
+            lines.append(f"| {name} | failed: {v['error'].splitlines()[-1][:120]} |" + " |" * 10)
             continue
         timed = (f"first {v['frames']} frames, scaled" if v.get("scaled") else "whole session")
         speed = f"{fast / v['seconds_session']:.3g}" if fast else "-"
         call = v.get("call_seconds_session")
         call_speed = f"{fast / call:.3g}" if fast and call else "-"
+        cpu = v.get("call_cpu_seconds_session")
+        cpu_speed = f"{fast_cpu / cpu:.3g}" if fast_cpu and cpu else "-"
         same = v.get("ours_same_part_mm")
         lines.append(f"| {name}{' (' + v['route'] + ')' if 'route' in v else ''} | "
                      f"{v['seconds_session']:.4g} | {'-' if call is None else f'{call:.4g}'} | "
-                     f"{timed} | {speed} | {call_speed} | "
+                     f"{'-' if cpu is None else f'{cpu:.4g}'} | "
+                     f"{timed} | {speed} | {call_speed} | {cpu_speed} | "
                      f"{v.get('mpjpe_mm', float('nan')):.2f} | "
                      f"{100 * v.get('returned', float('nan')):.1f} % | "
                      f"{'-' if same is None else f'{same:.2f}'} |")
@@ -483,17 +490,18 @@ def peer_aniposelib(a, mode):
     keypoints = np.load(work / "keypoints.npy")
     group = CameraGroup.load(str(work / "calibration.toml"))
     pts = aniposelib_points(keypoints, a.frames, a.min_confidence)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     if mode == "dlt":
         p3d = group.triangulate(pts, progress=False)
     elif mode == "fast":
         p3d = group.triangulate(pts, progress=False, fast=True)
     else:
         p3d = group.triangulate_ransac(pts, min_cams=a.min_views, progress=False)[0]
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
     out = work / f"{mode}_points3d_{a.frames}.npy"
     np.save(out, p3d.reshape(a.frames, -1, 3))
-    return {"seconds": seconds, "points3d": str(out), "frames": a.frames}
+    return {"seconds": seconds, "call_cpu_seconds": cpu_seconds, "points3d": str(out),
+            "frames": a.frames}
 
 
 def write_pose2sim_project(a, cams, keypoints):

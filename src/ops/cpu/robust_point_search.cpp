@@ -68,7 +68,8 @@ double reprojection_error_px(const double* p, const double* x, const double* obs
   const double u = p[0] * x[0] + p[1] * x[1] + p[2] * x[2] + p[3];
   const double w = p[4] * x[0] + p[5] * x[1] + p[6] * x[2] + p[7];
   const double depth = p[8] * x[0] + p[9] * x[1] + p[10] * x[2] + p[11];
-  const double dx = u / depth - observed[0], dy = w / depth - observed[1];
+  const double inverse_depth = 1.0 / depth;
+  const double dx = u * inverse_depth - observed[0], dy = w * inverse_depth - observed[1];
   return depth > 0 ? std::sqrt(dx * dx + dy * dy) : std::numeric_limits<double>::infinity();
 }
 
