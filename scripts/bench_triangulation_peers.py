@@ -37,12 +37,17 @@ Contenders (--peers, default all):
   pose2sim            Pose2Sim.triangulation(config)                    per point: drop views while
                                                                         the error exceeds the threshold
   ours                `mvpose3d triangulate`: with --keypoints (the robust path, when the command
-                      has it) or else --points2d/--weights/--cameras (plain weighted DLT)
+                      has it) or else --points2d/--weights/--cameras (plain weighted DLT); its
+                      default outlier search (worst-view-first)
+  ours-subsets        the same with --outlier-search subsets (every subset of one view fewer,
+                      round by round: the reference search)
 Low-confidence detections are NaN for aniposelib (its way of leaving a view out).
 
 Measures: wall time of the triangulation (aniposelib: the call, data in memory; Pose2Sim: its
 triangulation step, which reads the JSON files and writes a TRC; ours: the whole command, process
-start and file I/O included), each process pinned to --threads CPUs with OMP/MKL/OPENBLAS/XLA set
+start and file I/O included, and, like for like with aniposelib's call, the triangulation phase
+the command reports: undistortion, solves, outlier search and the tracks, from keypoints in memory
+to tracks in memory), each process pinned to --threads CPUs with OMP/MKL/OPENBLAS/XLA set
 to --threads; MPJPE (mm) against the ground truth over the points a tool returned, the share of
 points it returned, and ours over the same frames and joints. A contender whose full session would take more than --peer-budget-s (600 s) is
 timed on the first minute (or, if that too would exceed the budget, on the longest prefix that
@@ -55,6 +60,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -62,7 +68,10 @@ import sys
 import time
 from pathlib import Path
 
-PEERS = ["aniposelib-dlt", "aniposelib-fast", "aniposelib-ransac", "pose2sim", "ours"]
+PEERS = ["aniposelib-dlt", "aniposelib-fast", "aniposelib-ransac", "pose2sim", "ours",
+         "ours-subsets"]
+# Ours with another --outlier-search than the command's default (the reference subset search).
+OURS_SEARCH = {"ours": None, "ours-subsets": "subsets"}
 # What each peer needs importable in the venv, and the PyPI packages that install it.
 PEER_PACKAGES = {
     "aniposelib-dlt": ("aniposelib", ["aniposelib"]),
@@ -185,16 +194,23 @@ def ours_route(mvpose3d):
     return "keypoints" if "--keypoints" in r.stdout else "points2d"
 
 
-def run_ours(args, route, frames):
-    """Runs `mvpose3d triangulate` on the first `frames` frames; returns seconds and the output."""
+# The command's report of its triangulation phase (tools/cmd_triangulate.cpp, run_keypoints).
+PHASE_LINE = re.compile(r"triangulated \d+ joint-frames: .* in ([0-9.]+) s \(([0-9.]+) s of CPU\)")
+
+
+def run_ours(args, route, frames, search=None):
+    """Runs `mvpose3d triangulate` on the first `frames` frames; returns the whole command's
+    seconds, the triangulation phase's seconds (keypoint route) and the output."""
     work = Path(args.work)
-    out = work / "ours" / f"points3d_{frames}.npy"
+    out = work / "ours" / f"points3d_{search or 'default'}_{frames}.npy"
     out.parent.mkdir(parents=True, exist_ok=True)
     if route == "keypoints":
         cmd = [args.mvpose3d, "triangulate", "--cameras", work / "rig.yaml",
                "--keypoints", work / "keypoints.npy", "--keypoints-format", "npy",
                "--min-confidence", args.min_confidence, "--min-views", args.min_views,
                "--max-reproj-px", args.max_reproj_px, "--out", out, "--threads", args.threads]
+        if search:
+            cmd += ["--outlier-search", search]
     else:
         # Today's route: points [F*J, V, 2], weights = confidence (0 below the threshold).
         cmd = [args.mvpose3d, "triangulate", "--cameras", work / "rig.yaml",
@@ -208,7 +224,11 @@ def run_ours(args, route, frames):
     seconds = time.perf_counter() - t0
     if r.returncode != 0:
         return {"error": (r.stderr or r.stdout).strip()[-1500:]}
-    return {"seconds": seconds, "points3d": str(out), "frames": frames,
+    phase = PHASE_LINE.search(r.stderr)
+    return {"seconds": seconds, "call_seconds": float(phase.group(1)) if phase else None,
+            "call_cpu_seconds": float(phase.group(2)) if phase else None,
+            "log": [line for line in r.stderr.splitlines() if "triangulated" in line],
+            "points3d": str(out), "frames": frames,
             "mask": str(work / "ours" / "mask.npy") if route == "points2d" else None}
 
 
@@ -304,15 +324,21 @@ def orchestrate(args):
         if name in install_problems:
             results["contenders"][name] = {"error": install_problems[name]}
             continue
-        if name == "ours":
+        if name in OURS_SEARCH:
             route = ours_route(args.mvpose3d)
-            res = run_ours(args, route, frames)
+            res = run_ours(args, route, frames, OURS_SEARCH[name])
             res["route"] = route
         else:
             res = time_with_budget(args, name, frames, one_minute)
+            if "error" not in res and name.startswith("aniposelib-"):
+                res["call_seconds"] = res["seconds"]  # aniposelib is timed on its call
         if "error" not in res:
             res["seconds_session"] = res["seconds"] * frames / res["frames"]
+            for key in ("call_seconds", "call_cpu_seconds"):
+                if res.get(key) is not None:
+                    res[key + "_session"] = res[key] * frames / res["frames"]
             res["scaled"] = res["frames"] < frames
+            res["load_average"] = os.getloadavg()
         results["contenders"][name] = res
         log(f"{name}: " + json.dumps({k: v for k, v in res.items() if k != "points3d"}))
 
@@ -339,18 +365,27 @@ def orchestrate(args):
 def markdown(results):
     c = results["contenders"]
     fast = c.get("aniposelib-fast", {}).get("seconds_session")
-    lines = ["| contender | wall time, session (s) | timed on | aniposelib fast=True / this | "
+    fast_cpu = c.get("aniposelib-fast", {}).get("call_cpu_seconds_session")
+    lines = ["| contender | wall time, session (s) | triangulation call, data in memory (s) | "
+             "CPU time of the call (s) | timed on | aniposelib fast=True / wall time | "
+             "aniposelib fast=True / call | aniposelib fast=True / CPU of the call | "
              "MPJPE (mm) | points returned | ours on the same frames and joints (mm) |",
-             "|---|---:|---|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for name, v in c.items():
         if "error" in v:
-            lines.append(f"| {name} | failed: {v['error'].splitlines()[-1][:120]} | | | | | |")
+            lines.append(f"| {name} | failed: {v['error'].splitlines()[-1][:120]} |" + " |" * 10)
             continue
         timed = (f"first {v['frames']} frames, scaled" if v.get("scaled") else "whole session")
         speed = f"{fast / v['seconds_session']:.3g}" if fast else "-"
+        call = v.get("call_seconds_session")
+        call_speed = f"{fast / call:.3g}" if fast and call else "-"
+        cpu = v.get("call_cpu_seconds_session")
+        cpu_speed = f"{fast_cpu / cpu:.3g}" if fast_cpu and cpu else "-"
         same = v.get("ours_same_part_mm")
         lines.append(f"| {name}{' (' + v['route'] + ')' if 'route' in v else ''} | "
-                     f"{v['seconds_session']:.4g} | {timed} | {speed} | "
+                     f"{v['seconds_session']:.4g} | {'-' if call is None else f'{call:.4g}'} | "
+                     f"{'-' if cpu is None else f'{cpu:.4g}'} | "
+                     f"{timed} | {speed} | {call_speed} | {cpu_speed} | "
                      f"{v.get('mpjpe_mm', float('nan')):.2f} | "
                      f"{100 * v.get('returned', float('nan')):.1f} % | "
                      f"{'-' if same is None else f'{same:.2f}'} |")
@@ -455,17 +490,18 @@ def peer_aniposelib(a, mode):
     keypoints = np.load(work / "keypoints.npy")
     group = CameraGroup.load(str(work / "calibration.toml"))
     pts = aniposelib_points(keypoints, a.frames, a.min_confidence)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     if mode == "dlt":
         p3d = group.triangulate(pts, progress=False)
     elif mode == "fast":
         p3d = group.triangulate(pts, progress=False, fast=True)
     else:
         p3d = group.triangulate_ransac(pts, min_cams=a.min_views, progress=False)[0]
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
     out = work / f"{mode}_points3d_{a.frames}.npy"
     np.save(out, p3d.reshape(a.frames, -1, 3))
-    return {"seconds": seconds, "points3d": str(out), "frames": a.frames}
+    return {"seconds": seconds, "call_cpu_seconds": cpu_seconds, "points3d": str(out),
+            "frames": a.frames}
 
 
 def write_pose2sim_project(a, cams, keypoints):

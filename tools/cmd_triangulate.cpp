@@ -6,8 +6,9 @@
 //    exports; formats and matching rules in mocap/keypoint_import.h and mocap/track_export.h):
 //   --cameras RIG --keypoints PATH --keypoints-format openpose|coco|dlc-csv|dlc-h5|npy
 //   [--camera-names a,b,c] [--person INDEX|best] [--layout NAME] [--min-confidence C]
-//   [--min-views N] [--max-reproj-px P] [--filter butterworth --cutoff-hz HZ --fps FPS]
-//   [--interpolate-gaps N] --out FILE [--format csv|json|trc|c3d|npy] [--units mm|cm|m]
+//   [--min-views N] [--max-reproj-px P] [--outlier-search worst-view-first|subsets]
+//   [--filter butterworth --cutoff-hz HZ --fps FPS] [--interpolate-gaps N]
+//   --out FILE [--format csv|json|trc|c3d|npy] [--units mm|cm|m]
 //
 // 2. Arrays of points:
 //   --points2d FILE  [N, V, 2] pixels (.npy float32/float64, C order)
@@ -32,6 +33,7 @@
 #include "mvpose3d/ops/triangulate.h"
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -61,6 +63,7 @@ struct TriangulateArgs {
   int min_views = 2;
   double max_reproj_px = 0.0;
   int max_exhaustive_views = 8;
+  std::string outlier_search = "worst-view-first";
   std::string filter = "none";
   double cutoff_hz = 0.0, fps = 0.0;
   int filter_order = 4;
@@ -117,6 +120,7 @@ void run_keypoints(const TriangulateArgs& a) {
   const mocap::Keypoints2d keypoints =
       mocap::import_keypoints(a.keypoints, rig.camera_names(), import);
   const auto imported = Clock::now();
+  const std::clock_t imported_cpu = std::clock();  // CPU time of all threads (Linux)
   spdlog::info("read {} frames x {} views x {} joints from {}",
                keypoints.frames,
                keypoints.views(),
@@ -129,24 +133,33 @@ void run_keypoints(const TriangulateArgs& a) {
   robust.min_views = a.min_views;
   robust.max_reproj_px = a.max_reproj_px;
   robust.max_exhaustive_views = a.max_exhaustive_views;
+  robust.search = ops::outlier_search_from_string(a.outlier_search);
   mocap::KeypointTriangulation result = mocap::triangulate_keypoints(rig, keypoints, robust);
   const auto solved = Clock::now();
+  const double solve_cpu_s = static_cast<double>(std::clock() - imported_cpu) / CLOCKS_PER_SEC;
   mocap::Tracks3d& tracks = result.tracks;
   tracks.fps = a.fps;
   int64_t valid = 0;
   for (uint8_t v : tracks.valid) valid += v;
   const std::string rejection =
-      a.max_reproj_px > 0 ? fmt::format("{} flagged above {} px, {} without an agreeing subset",
-                                        result.flagged,
-                                        a.max_reproj_px,
-                                        result.unresolved)
-                          : std::string("outlier rejection off");
-  spdlog::info("triangulated {} joint-frames: {} valid; {} solves ({}) in {:.3f} s",
-               tracks.valid.size(),
-               valid,
-               result.solves,
-               rejection,
-               std::chrono::duration<double>(solved - imported).count());
+      a.max_reproj_px > 0
+          ? fmt::format("{} flagged above {} px, {} without an agreeing subset; search {}{}",
+                        result.flagged,
+                        a.max_reproj_px,
+                        result.unresolved,
+                        a.outlier_search,
+                        robust.search == ops::OutlierSearch::kWorstViewFirst
+                            ? fmt::format(", {} fell back to the subsets", result.fell_back)
+                            : std::string())
+          : std::string("outlier rejection off");
+  spdlog::info(
+      "triangulated {} joint-frames: {} valid; {} solves ({}) in {:.4f} s ({:.4f} s of CPU)",
+      tracks.valid.size(),
+      valid,
+      result.solves,
+      rejection,
+      std::chrono::duration<double>(solved - imported).count(),
+      solve_cpu_s);
   if (a.interpolate_gaps > 0) {
     spdlog::info("interpolated {} joint-frames (gaps of at most {} frames, linear)",
                  mocap::interpolate_gaps(tracks, a.interpolate_gaps),
@@ -345,6 +358,13 @@ void add_triangulate_command(CLI::App& app) {
                   "reject outlier views: a joint with a view farther than this from its detection "
                   "is solved again from the best subset of views (0 = off)")
       ->capture_default_str();
+  cmd->add_option("--outlier-search",
+                  args->outlier_search,
+                  "how outlier views are found: worst-view-first (leave out the view with the "
+                  "largest error, solve again, repeat; the subset search where that fails) | "
+                  "subsets (every subset of one view fewer, round by round)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(ops::outlier_search_names()));
   cmd->add_option("--max-exhaustive-views",
                   args->max_exhaustive_views,
                   "above this many views the subset search is greedy")

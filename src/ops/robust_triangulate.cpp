@@ -1,12 +1,15 @@
-// Outlier-view rejection by batched subset search (the algorithm: robust_triangulate.h).
+// Outlier-view rejection (the algorithm: robust_triangulate.h): the full solve, then the search
+// of the flagged points, per point on the CPU (ops/robust_point_search.h) or in batched rounds.
 #include "mvpose3d/ops/robust_triangulate.h"
 
 #include "mvpose3d/core/error.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bitset>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,12 +18,30 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ops/fused_settings.h"
+#include "ops/robust_point_search.h"
+
 namespace mvpose3d::ops {
+
+OutlierSearch outlier_search_from_string(const std::string& name) {
+  if (name == "subsets") return OutlierSearch::kSubsets;
+  if (name == "worst-view-first") return OutlierSearch::kWorstViewFirst;
+  throw Error(fmt::format(
+      "unknown outlier search '{}' (known: {})", name, fmt::join(outlier_search_names(), ", ")));
+}
+
+std::string to_string(OutlierSearch search) {
+  return search == OutlierSearch::kSubsets ? "subsets" : "worst-view-first";
+}
+
+std::vector<std::string> outlier_search_names() {
+  return {to_string(OutlierSearch::kSubsets), to_string(OutlierSearch::kWorstViewFirst)};
+}
 
 namespace {
 
-using ViewMask = uint64_t;  // bit v set: view v is in the subset
-constexpr int kMaxViews = 64;
+using detail::ViewMask;
+constexpr int kMaxViews = detail::kMaxRobustViews;
 constexpr int kMaxExhaustiveViews = 20;  // 2^20 subsets: beyond that exhaustive makes no sense
 constexpr int64_t kCandidateChunk = int64_t{1} << 18;  // candidates per kernel call
 
@@ -159,6 +180,128 @@ SubsetErrors subset_errors(const at::Tensor& points3d_in,
   return out;
 }
 
+// A view counts when its weight reaches min_confidence and is > 0 and its detection is a number,
+// and a point only with at least min_views such views: `weights` [N, V] becomes 0 elsewhere (a new
+// tensor; the caller's is not changed) and `available` [N, V] says where it is > 0. On the CPU one
+// pass over the points: the ATen expression below costs a dozen [N, V] temporaries (measured on
+// the issue-17 session: about 80 ms of CPU, much of it page faults on fresh memory).
+void usable_views(const at::Tensor& points2d,  // [N, V, 2] float64
+                  const RobustTriangulateOptions& options,
+                  at::Tensor& weights,
+                  at::Tensor& available) {
+  if (points2d.is_cuda()) {
+    const at::Tensor finite = points2d.isfinite().all(-1);  // [N, V]
+    weights = at::where(finite & (weights >= options.min_confidence) & (weights > 0), weights, 0.0);
+    available = weights > 0;
+    const at::Tensor enough = available.sum(1) >= options.min_views;  // [N]
+    available = available & enough.unsqueeze(1);
+    weights = at::where(available, weights, 0.0);
+    return;
+  }
+  const int64_t n = points2d.size(0), views = points2d.size(1);
+  const at::Tensor x_in = points2d.contiguous();
+  const at::Tensor w_in = weights.contiguous();
+  at::Tensor w_out = at::empty({n, views}, at::kDouble);
+  available = at::empty({n, views}, at::kBool);
+  const double* x = x_in.data_ptr<double>();
+  const double* w = w_in.data_ptr<double>();
+  double* wo = w_out.data_ptr<double>();
+  bool* avail = available.data_ptr<bool>();
+  at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      int count = 0;
+      for (int64_t k = i * views; k < (i + 1) * views; ++k) {
+        const bool usable = std::isfinite(x[2 * k]) && std::isfinite(x[2 * k + 1]) &&
+                            w[k] >= options.min_confidence && w[k] > 0;
+        wo[k] = usable ? w[k] : 0.0;
+        avail[k] = usable;
+        count += usable ? 1 : 0;
+      }
+      if (count >= options.min_views) continue;
+      for (int64_t k = i * views; k < (i + 1) * views; ++k) {
+        wo[k] = 0.0;
+        avail[k] = false;
+      }
+    }
+  });
+  weights = w_out;
+}
+
+// Flagged points per task of the per-point search: a point costs 0.1 to a few microseconds.
+constexpr int64_t kPointsPerTask = 256;
+
+// The search of the flagged points one by one on the CPU (ops/robust_point_search.h), in parallel
+// over the points; writes the resolved points, and the unresolved ones as invalid, into `out`.
+void search_per_point(const at::Tensor& points2d_in,   // [N, V, 2] float64
+                      const at::Tensor& proj_in,       // [V, 3, 4] or [N, V, 3, 4] float64
+                      const at::Tensor& weights_in,    // [N, V] float64, > 0 on available views
+                      const at::Tensor& flagged_rows,  // [R] int64
+                      const RobustTriangulateOptions& options,
+                      RobustTriangulation& out) {
+  const at::Tensor points2d = points2d_in.cpu().contiguous();
+  const at::Tensor proj = proj_in.cpu().contiguous();
+  const at::Tensor weights = weights_in.cpu().contiguous();
+  const at::Tensor rows = flagged_rows.cpu().contiguous();
+  const int views = static_cast<int>(points2d.size(1));
+  const bool per_point_proj = proj.dim() == 4;
+  detail::PointSearchSettings settings;
+  settings.solve = detail::fused_settings(options.solve, options.solve.normalize);
+  settings.normalize = options.solve.normalize;
+  settings.max_reproj_px = options.max_reproj_px;
+  settings.min_views = options.min_views;
+  settings.max_exhaustive_views = options.max_exhaustive_views;
+  settings.worst_view_first = options.search == OutlierSearch::kWorstViewFirst;
+  const double* x = points2d.data_ptr<double>();
+  const double* w = weights.data_ptr<double>();
+  const double* p = proj.data_ptr<double>();
+  const int64_t* row = rows.data_ptr<int64_t>();
+  auto shared_frame = std::make_unique<detail::SolveFrame>();
+  if (!per_point_proj) detail::make_solve_frame(p, views, settings.normalize, *shared_frame);
+  double* points = out.points3d.data_ptr<double>();        // [N, 3]
+  bool* valid = out.valid.data_ptr<bool>();                // [N]
+  bool* used = out.views_used.data_ptr<bool>();            // [N, V]
+  double* error = out.reproj_error_px.data_ptr<double>();  // [N]
+  std::atomic<int64_t> solves{0}, unresolved{0}, fell_back{0};
+  at::parallel_for(0, rows.numel(), kPointsPerTask, [&](int64_t begin, int64_t end) {
+    std::unique_ptr<detail::SolveFrame> own_frame;
+    if (per_point_proj) own_frame = std::make_unique<detail::SolveFrame>();
+    int64_t task_solves = 0, task_unresolved = 0, task_fell_back = 0;
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t i = row[r];
+      detail::PointInputs in;
+      in.points2d_px = x + 2 * views * i;
+      in.weights = w + views * i;
+      in.proj_from_world = p + (per_point_proj ? 12 * views * i : 0);
+      if (per_point_proj) {
+        detail::make_solve_frame(in.proj_from_world, views, settings.normalize, *own_frame);
+      }
+      in.frame = per_point_proj ? own_frame.get() : shared_frame.get();
+      in.views = views;
+      in.available = 0;
+      in.used = 0;
+      for (int v = 0; v < views; ++v) {
+        if (in.weights[v] > 0) in.available |= ViewMask{1} << v;
+        if (used[i * views + v]) in.used |= ViewMask{1} << v;
+      }
+      in.full_point = points + 3 * i;
+      const detail::PointSearchResult found = detail::search_point(in, settings);
+      task_solves += found.solves;
+      task_fell_back += found.fell_back ? 1 : 0;
+      if (!found.resolved) ++task_unresolved;
+      valid[i] = found.resolved;
+      error[i] = found.resolved ? found.mean_error_px : NAN;
+      for (int c = 0; c < 3; ++c) points[3 * i + c] = found.point[c];  // 0 when unresolved
+      for (int v = 0; v < views; ++v) used[i * views + v] = (found.used >> v) & 1;
+    }
+    solves += task_solves;
+    unresolved += task_unresolved;
+    fell_back += task_fell_back;
+  });
+  out.solves += solves.load();
+  out.unresolved += unresolved.load();
+  out.fell_back += fell_back.load();
+}
+
 }  // namespace
 
 RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
@@ -184,6 +327,14 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
                  "robust_triangulate: max_exhaustive_views must be <= {}, got {}",
                  kMaxExhaustiveViews,
                  options.max_exhaustive_views);
+  // The per-point search solves as the fused kernel in float64 does; other solves are batched.
+  const bool per_point_search = options.solve.method == TriangulationMethod::kFused &&
+                                options.solve.accumulate == at::kDouble;
+  MVPOSE3D_CHECK(per_point_search || options.search == OutlierSearch::kSubsets,
+                 "robust_triangulate: the worst-view-first search needs the fused method in "
+                 "float64, got method {} in {}",
+                 to_string(options.solve.method),
+                 c10::toString(options.solve.accumulate));
   const at::Tensor points2d = points2d_in.to(at::kDouble);  // [N, V, 2]
   const at::Tensor proj = proj_in.to(at::kDouble);          // [V, 3, 4] or [N, V, 3, 4]
   at::Tensor weights = weights_in.defined() ? weights_in.to(at::kDouble)
@@ -193,13 +344,8 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
                  n,
                  views,
                  shape_text(weights));
-  // A view counts when its weight reaches the threshold and its detection is a number.
-  const at::Tensor finite = points2d.isfinite().all(-1);  // [N, V]
-  weights = at::where(finite & (weights >= options.min_confidence) & (weights > 0), weights, 0.0);
-  at::Tensor available = weights > 0;                               // [N, V]
-  const at::Tensor enough = available.sum(1) >= options.min_views;  // [N]
-  available = available & enough.unsqueeze(1);
-  weights = at::where(available, weights, 0.0);
+  at::Tensor available;  // [N, V] bool
+  usable_views(points2d, options, weights, available);
 
   RobustTriangulation out;
   const Triangulation full = triangulate(points2d, proj, weights, options.solve);
@@ -217,6 +363,10 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
   const at::Tensor flagged_rows = flagged.nonzero().view(-1);
   out.flagged = flagged_rows.numel();
   if (out.flagged == 0) return out;
+  if (per_point_search) {
+    search_per_point(points2d, proj, weights, flagged_rows, options, out);
+    return out;
+  }
   const at::Tensor available_cpu = available.cpu();
   std::vector<OpenPoint> open;
   {

@@ -11,6 +11,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "ops/autograd/triangulate_autograd.h"
+#include "ops/fused_settings.h"
 #include "ops/triangulate_kernels.h"
 #include "ops/triangulate_reference.h"
 
@@ -173,8 +174,11 @@ Canonical canonicalize(const Tensor& points2d, const Tensor& proj, const Tensor&
   return c;
 }
 
+}  // namespace
+
 // The fused kernels' settings for `options` (defaults chosen by the accumulation precision).
-detail::SolveSettings fused_settings(const TriangulateOptions& options, bool normalize_in_kernel) {
+detail::SolveSettings detail::fused_settings(const TriangulateOptions& options,
+                                             bool normalize_in_kernel) {
   const bool acc_double = options.accumulate == at::kDouble;
   detail::SolveSettings settings;
   settings.max_iterations = options.iterations > 0 ? options.iterations : 8;
@@ -188,6 +192,8 @@ detail::SolveSettings fused_settings(const TriangulateOptions& options, bool nor
   settings.normalize_in_kernel = normalize_in_kernel;
   return settings;
 }
+
+namespace {
 
 Triangulation finish(const Tensor& points_normalized,  // [N, 3]
                      const Tensor& valid,              // [N]
@@ -279,7 +285,7 @@ Triangulation triangulate(const Tensor& points2d,
     params.x = c.x;
     params.proj = proj;
     params.weights = c.weights;
-    params.settings = fused_settings(options, normalize_in_kernel);
+    params.settings = detail::fused_settings(options, normalize_in_kernel);
     params.accumulate = options.accumulate;
     // An autograd node (and the eigenvectors its backward needs) only when a gradient can follow.
     const bool differentiable =

@@ -1,6 +1,9 @@
 #include "mvpose3d/ops/robust_triangulate.h"
 
+#include "mvpose3d/core/error.h"
 #include "mvpose3d/geometry/synthetic_scenes.h"
+
+#include <string>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -125,6 +128,91 @@ TEST(RobustTriangulate, UnresolvablePointsAreInvalid) {
   EXPECT_EQ(r.unresolved, 50);
   EXPECT_FALSE(r.valid.any().item<bool>());
   EXPECT_FALSE(r.views_used.any().item<bool>());
+}
+
+TEST(RobustTriangulate, PerPointSearchAgreesWithBatchedRounds) {
+  // The fused per-point search (method fused, float64) and the batched rounds (here with the svd
+  // method) pick the same subsets; the points agree to the solvers' precision.
+  const NoisyScene s = corrupted_scene(200, {1, 4}, 13, 7);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  const RobustTriangulation per_point = robust_triangulate(s.points2d, s.proj, {}, options);
+  options.solve.method = TriangulationMethod::kSvd;
+  const RobustTriangulation batched = robust_triangulate(s.points2d, s.proj, {}, options);
+  EXPECT_TRUE(at::equal(per_point.valid, batched.valid));
+  EXPECT_TRUE(at::equal(per_point.views_used, batched.views_used));
+  EXPECT_LT(max_error(per_point.points3d, batched.points3d), 1e-9);
+  EXPECT_TRUE(at::allclose(per_point.reproj_error_px, batched.reproj_error_px, 1e-6, 1e-9));
+  EXPECT_EQ(per_point.solves, batched.solves);
+  EXPECT_EQ(per_point.flagged, batched.flagged);
+}
+
+TEST(RobustTriangulate, WorstViewFirstRejectsTwoCorruptedViewsOfSix) {
+  const NoisyScene s = corrupted_scene(300, {1, 4}, 5);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  options.search = OutlierSearch::kWorstViewFirst;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  ASSERT_TRUE(r.valid.all().item<bool>());
+  EXPECT_LT(max_error(r.points3d, s.truth), 0.02);
+  const at::Tensor clean = at::tensor({1, 0, 1, 1, 0, 1}).to(at::kBool).expand({300, 6});
+  EXPECT_TRUE(at::equal(r.views_used, clean));
+  EXPECT_LT(r.reproj_error_px.max().item<double>(), 6.0);
+  EXPECT_EQ(r.flagged, 300);
+  EXPECT_EQ(r.unresolved, 0);
+  // Two views left out one at a time (two solves), a third where a good view went first and was
+  // taken back; the subset search (21 candidates each) only where that failed.
+  EXPECT_LT(r.fell_back, 15);
+  EXPECT_LE(r.solves, 300 + 300 * 3 + r.fell_back * (6 + 15));
+  EXPECT_GE(r.solves, 300 + 300 * 2);
+}
+
+TEST(RobustTriangulate, WorstViewFirstAboveEightViews) {
+  const NoisyScene s = corrupted_scene(300, {0, 3, 7}, 9, 10);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  options.search = OutlierSearch::kWorstViewFirst;
+  const RobustTriangulation r = robust_triangulate(s.points2d, s.proj, {}, options);
+  ASSERT_TRUE(r.valid.all().item<bool>()) << r.unresolved << " unresolved";
+  EXPECT_LT(max_error(r.points3d, s.truth), 0.02);
+  EXPECT_FALSE(r.views_used.select(1, 0).any().item<bool>());
+  EXPECT_FALSE(r.views_used.select(1, 3).any().item<bool>());
+  EXPECT_FALSE(r.views_used.select(1, 7).any().item<bool>());
+  EXPECT_EQ(r.views_used.sum().item<int64_t>(), 300 * 7);
+  EXPECT_LT(r.solves, 300 + 300 * 5);  // the greedy subset search: 300 * (10 + 9 + 8)
+}
+
+TEST(RobustTriangulate, PerPointProjectionsGiveTheSharedResult) {
+  const NoisyScene s = corrupted_scene(100, {2}, 17);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  for (const OutlierSearch search : {OutlierSearch::kSubsets, OutlierSearch::kWorstViewFirst}) {
+    options.search = search;
+    const RobustTriangulation shared = robust_triangulate(s.points2d, s.proj, {}, options);
+    const at::Tensor per_point = s.proj.unsqueeze(0).expand({100, 6, 3, 4}).contiguous();
+    const RobustTriangulation each = robust_triangulate(s.points2d, per_point, {}, options);
+    EXPECT_TRUE(at::equal(shared.views_used, each.views_used)) << to_string(search);
+    EXPECT_TRUE(at::equal(shared.points3d, each.points3d)) << to_string(search);
+    EXPECT_EQ(shared.solves, each.solves);
+  }
+}
+
+TEST(RobustTriangulate, WorstViewFirstNeedsTheFusedMethod) {
+  const NoisyScene s = corrupted_scene(4, {}, 7);
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  options.search = OutlierSearch::kWorstViewFirst;
+  options.solve.method = TriangulationMethod::kSvd;
+  try {
+    robust_triangulate(s.points2d, s.proj, {}, options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("worst-view-first"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(outlier_search_from_string("subsets"), OutlierSearch::kSubsets);
+  EXPECT_EQ(outlier_search_from_string(to_string(OutlierSearch::kWorstViewFirst)),
+            OutlierSearch::kWorstViewFirst);
+  EXPECT_THROW(outlier_search_from_string("ransac"), Error);
 }
 
 }  // namespace

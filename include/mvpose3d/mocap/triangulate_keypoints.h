@@ -17,6 +17,7 @@ struct KeypointTriangulation {
   int64_t solves = 0;
   int64_t flagged = 0;
   int64_t unresolved = 0;
+  int64_t fell_back = 0;  // worst-view-first points that needed the subset search
 };
 
 // keypoints.view_names must be the rig's cameras in rig order (import_keypoints does that).

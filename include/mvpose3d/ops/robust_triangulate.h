@@ -1,12 +1,10 @@
 // Robust multi-view triangulation on the DLT kernel: a confidence threshold, a minimum number of
-// views, and outlier-view rejection by batched subset search.
+// views, and outlier-view rejection by subset search.
 //
-// The search only runs where it is needed: every point is solved once with all its views; a point
-// is flagged when one of its used views reprojects farther than `max_reproj_px` from its detection.
-// For flagged points the subsets of their views are solved in rounds of decreasing size, each round
-// one batch of all candidate subsets of all flagged points (a subset is a weight mask, so the
-// kernel's batch does the work, not a per-point loop; ops::triangulate is called per 262,144
-// candidates to bound memory):
+// The search only runs where it is needed: every point is solved once with all its views (one
+// batched ops::triangulate call); a point is flagged when one of its used views reprojects farther
+// than `max_reproj_px` from its detection. For flagged points (OutlierSearch::kSubsets) the subsets
+// of their views are solved in rounds of decreasing size:
 //   - up to `max_exhaustive_views` available views: every subset of the round's size (exhaustive);
 //   - above: greedy, the current subset less each one of its views, keeping the candidate with the
 //     lowest mean error for the next round (a heuristic: it may drop a good view early and then
@@ -16,15 +14,43 @@
 // agree are kept). A flagged point that no subset of at least `min_views` views resolves is
 // invalid. Pose2Sim tests the MEAN error against its threshold; the worst view is used here, which
 // catches one bad view among many (its error is diluted in a mean).
+//
+// OutlierSearch::kWorstViewFirst searches less: the view with the largest reprojection error is
+// left out and the rest solved again (one solve), repeated until every view left agrees; views
+// left out on the way that agree with that point are then taken back (one more solve, kept if
+// every view still agrees). A point where this would keep no more than half of its available
+// views or fewer than `min_views` (or meets an invalid solve) gets the subset search above: a
+// long chain of removals can end on a few views that agree on a wrong point. With one or two
+// outliers among many views this is one to three solves instead of tens (measured:
+// docs/benchmarks.md, issue 17); the result can differ from the subset search's where two subsets
+// of the largest size both agree.
+//
+// With the fused method in float64 (the default) the search runs per flagged point on the CPU
+// (ops/robust_point_search.h: the normal matrix of a subset is the sum of its views' shares, so a
+// candidate costs one 4x4 eigen-solve and its reprojections, no tensor operations), in parallel
+// over the points; CUDA inputs are copied to the CPU for it. Other methods and float32 use the
+// batched rounds on ops::triangulate (subset search only).
 #pragma once
 
 #include "mvpose3d/ops/triangulate.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
 namespace mvpose3d::ops {
+
+enum class OutlierSearch {
+  kSubsets,         // rounds of subsets of one view fewer (the reference; exhaustive or greedy)
+  kWorstViewFirst,  // leave out the worst view and solve again; the subset search where that fails
+};
+
+// "subsets" | "worst-view-first"; throws mvpose3d::Error listing the known names.
+OutlierSearch outlier_search_from_string(const std::string& name);
+std::string to_string(OutlierSearch search);
+std::vector<std::string> outlier_search_names();
 
 struct RobustTriangulateOptions {
   TriangulateOptions solve;      // for every ops::triangulate call (method, normalisation, ...)
@@ -33,6 +59,7 @@ struct RobustTriangulateOptions {
   double max_reproj_px = 0.0;    // a used view's reprojection error above this flags the point;
                                  // <= 0 turns rejection off (the result is then the plain DLT)
   int max_exhaustive_views = 8;  // up to this many available views the search is exhaustive (<= 20)
+  OutlierSearch search = OutlierSearch::kSubsets;  // kWorstViewFirst needs method kFused, float64
 };
 
 struct RobustTriangulation {
@@ -44,6 +71,7 @@ struct RobustTriangulation {
   int64_t solves = 0;          // point solves done, the full solves included
   int64_t flagged = 0;         // points whose full solve exceeded max_reproj_px
   int64_t unresolved = 0;      // flagged points that no subset resolved (invalid)
+  int64_t fell_back = 0;       // kWorstViewFirst: flagged points that needed the subset search
 };
 
 // points2d [N, V, 2] px (undistorted, pinhole); proj_from_world [V, 3, 4] or [N, V, 3, 4];
