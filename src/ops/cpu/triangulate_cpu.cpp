@@ -55,8 +55,8 @@ MVPOSE3D_FAST_PATH bool all_lanes(const M& mask) {
 // (fast_eigen_start, _iterate, _certify) over both before the next step, so that their independent
 // dependency chains overlap in the out-of-order core; one vector's chain alone, from the
 // accumulation to the certificate, is several hundred cycles long and leaves the FMA units idle.
-// Measured on the 4-view DiffDLT scenes (AVX-512, docs/benchmarks.md, issue 18): 1 vector 1.21x the
-// time of 2, 4 and 8 vectors 1.03-1.04x.
+// Measured on the 4-view DiffDLT scenes (AVX-512, docs/benchmarks.md, issue 18): 1 vector 1.26x the
+// time of 2, 4 and 8 vectors 1.03-1.04x (one thread, float32 input).
 constexpr int kChunk = 2;
 
 // The matrices of one group in accumulation precision, with the map back to world coordinates
