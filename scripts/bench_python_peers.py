@@ -279,51 +279,49 @@ def main():
     except ImportError as e:
         print(f"aniposelib not installed ({e}): skipped")
 
+    def call_us(fn, x, n, backward):
+        """One call (and backward of the sum), in us per point."""
+        xi = x.detach().requires_grad_(backward)
+        sync()
+        start = clock()
+        y = fn(xi, n)
+        if backward:
+            y.sum().backward()
+        sync()
+        return (clock() - start) * 1e6 / n
+
     def time_us(fn, x, n, backward, warm):
         samples = []
         total = time.perf_counter()
         for i in range(args.repeats + (1 if warm else 0)):
-            xi = x.detach().requires_grad_(backward)
-            sync()
-            start = clock()
-            y = fn(xi, n)
-            if backward:
-                y.sum().backward()
-            sync()
+            t = call_us(fn, x, n, backward)
             if i or not warm:
-                samples.append((clock() - start) * 1e6 / n)
+                samples.append(t)
             if samples and time.perf_counter() - total > args.budget_s:
                 break
         return statistics.median(samples), len(samples)
 
-    print(f"us per point (median), {args.views} views, float32 (aniposelib float64), "
-          f"{args.threads} thread(s), {device}")
-    print(f"{'method':<20} {'points':>8} {'timed':>8} {'forward':>10} {'fwd+bwd':>10} "
-          f"{'mean err':>9} {'nonfinite':>9}")
     def time_interleaved(jobs):
         """Round-robin over (fn, x, n, backward) jobs, one call each per round after a warm-up
         round, so that every method sees the same moments of a shared machine's load."""
+        for job in jobs:
+            call_us(*job)
         samples = [[] for _ in jobs]
-        for fn, x, n, backward in jobs:
-            fn(x.detach().requires_grad_(backward), n)
         for _ in range(args.repeats):
-            for k, (fn, x, n, backward) in enumerate(jobs):
-                xi = x.detach().requires_grad_(backward)
-                sync()
-                start = clock()
-                y = fn(xi, n)
-                if backward:
-                    y.sum().backward()
-                sync()
-                samples[k].append((clock() - start) * 1e6 / n)
+            for k, job in enumerate(jobs):
+                samples[k].append(call_us(*job))
         return [(statistics.median(s), len(s)) for s in samples]
+
+    print(f"us per point (median, {args.clock} clock), {args.views} views, float32 (aniposelib "
+          f"float64), {args.threads} thread(s), {device}")
+    print(f"{'method':<20} {'points':>8} {'timed':>8} {'forward':>10} {'fwd+bwd':>10} "
+          f"{'mean err':>9} {'nonfinite':>9}")
 
     if args.only:
         unknown = set(args.only) - {name for name, *_ in methods}
         if unknown:
             parser.error(f"--only: unknown or unavailable methods {sorted(unknown)}")
         methods = [m for m in methods if m[0] in args.only]
-    print(f"clock: {args.clock}")
     for n in sorted(args.points):
         interleaved = {}
         if args.interleave:
