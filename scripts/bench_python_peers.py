@@ -3,7 +3,8 @@
 
   python scripts/bench_python_peers.py --diffdlt PATH --learnable-triangulation PATH \
       [--points 100 1000 10000 100000 1000000] [--loop-points 1000] [--anipose-max 100000] \
-      [--threads 1] [--device cpu] [--out DIR] [--overhead-only]
+      [--threads 1] [--device cpu] [--out DIR] [--overhead-only] [--interleave]
+      [--only METHOD...] [--clock wall|thread]
 
 Data: DiffDLT's benchmark protocol (run_benchmark.py of the --diffdlt checkout: its get_projection and
 generate_data, loaded from the checkout at run time): points uniform in [-0.5, 0.5]^3, 4 cameras at
@@ -28,7 +29,8 @@ imported from the checkout path given, or from the installed package):
                       zero distortion; cameras from cv2.decomposeProjectionMatrix); forward only,
                       up to --anipose-max points
 Forward, and forward + backward of the sum of the output w.r.t. points2d, per point in us (median of
-repeated calls after a warm-up; large sizes get fewer repeats). The error column is the mean
+repeated calls after a warm-up; large sizes get fewer repeats; with --interleave the batched methods
+are called round-robin, so that they share the machine's load moment by moment). The error column is the mean
 distance to the true points (scene units) at 2 px noise. --overhead-only: only the per-call time of
 mvpose3d.triangulate at 17 points (one pose), median of many calls.
 """
@@ -123,12 +125,23 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--budget-s", type=float, default=2.0,
                         help="stop repeating a measurement after this long (at least one sample)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="time the batched methods round-robin, one call each per round, "
+                        "--repeats rounds (no time budget): on a shared machine every method then "
+                        "sees the same load, so their ratios are not skewed by when each ran")
+    parser.add_argument("--only", nargs="+", metavar="METHOD",
+                        help="time only these methods (names as in the table)")
+    parser.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                        help="wall: time.perf_counter (the default); thread: the calling thread's "
+                        "CPU time (time.thread_time), which excludes time spent waiting for a core "
+                        "on a busy machine, but not the cache sharing with other processes")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--overhead-only", action="store_true")
     parser.add_argument("--overhead-calls", type=int, default=20000)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    clock = time.perf_counter if args.clock == "wall" else time.thread_time
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     print(f"torch {torch.__version__}, numpy {np.__version__}, mvpose3d op from "
@@ -173,10 +186,10 @@ def main():
             call()
         samples = []
         for _ in range(calls // 100):
-            start = time.perf_counter()
+            start = clock()
             for _ in range(100):
                 call()
-            samples.append((time.perf_counter() - start) * 1e4)  # us per call
+            samples.append((clock() - start) * 1e4)  # us per call
         return statistics.median(samples)
 
     with torch.no_grad():
@@ -266,28 +279,61 @@ def main():
     except ImportError as e:
         print(f"aniposelib not installed ({e}): skipped")
 
+    def call_us(fn, x, n, backward):
+        """One call (and backward of the sum), in us per point."""
+        xi = x.detach().requires_grad_(backward)
+        sync()
+        start = clock()
+        y = fn(xi, n)
+        if backward:
+            y.sum().backward()
+        sync()
+        return (clock() - start) * 1e6 / n
+
     def time_us(fn, x, n, backward, warm):
         samples = []
         total = time.perf_counter()
         for i in range(args.repeats + (1 if warm else 0)):
-            xi = x.detach().requires_grad_(backward)
-            sync()
-            start = time.perf_counter()
-            y = fn(xi, n)
-            if backward:
-                y.sum().backward()
-            sync()
+            t = call_us(fn, x, n, backward)
             if i or not warm:
-                samples.append((time.perf_counter() - start) * 1e6 / n)
+                samples.append(t)
             if samples and time.perf_counter() - total > args.budget_s:
                 break
         return statistics.median(samples), len(samples)
 
-    print(f"us per point (median), {args.views} views, float32 (aniposelib float64), "
-          f"{args.threads} thread(s), {device}")
+    def time_interleaved(jobs):
+        """Round-robin over (fn, x, n, backward) jobs, one call each per round after a warm-up
+        round, so that every method sees the same moments of a shared machine's load."""
+        for job in jobs:
+            call_us(*job)
+        samples = [[] for _ in jobs]
+        for _ in range(args.repeats):
+            for k, job in enumerate(jobs):
+                samples[k].append(call_us(*job))
+        return [(statistics.median(s), len(s)) for s in samples]
+
+    print(f"us per point (median, {args.clock} clock), {args.views} views, float32 (aniposelib "
+          f"float64), {args.threads} thread(s), {device}")
     print(f"{'method':<20} {'points':>8} {'timed':>8} {'forward':>10} {'fwd+bwd':>10} "
           f"{'mean err':>9} {'nonfinite':>9}")
+
+    if args.only:
+        unknown = set(args.only) - {name for name, *_ in methods}
+        if unknown:
+            parser.error(f"--only: unknown or unavailable methods {sorted(unknown)}")
+        methods = [m for m in methods if m[0] in args.only]
     for n in sorted(args.points):
+        interleaved = {}
+        if args.interleave:
+            jobs, keys = [], []
+            for name, fn, cap, grad in methods:
+                if cap or name == "aniposelib":
+                    continue  # per-point loops and numpy peers: timed on their own below
+                x = points2d[:n].contiguous()
+                for backward in ([False, True] if grad else [False]):
+                    jobs.append((fn, x, n, backward))
+                    keys.append((name, backward))
+            interleaved = dict(zip(keys, time_interleaved(jobs)))
         for name, fn, cap, grad in methods:
             if name == "aniposelib" and n > args.anipose_max:
                 continue
@@ -297,8 +343,12 @@ def main():
             x = points2d[:m].contiguous()
             try:
                 warm = m <= 100000
-                fwd, k1 = time_us(fn, x, m, False, warm)
-                both, k2 = time_us(fn, x, m, True, warm) if grad else (float("nan"), 0)
+                if (name, False) in interleaved:
+                    fwd, k1 = interleaved[(name, False)]
+                    both, k2 = interleaved.get((name, True), (float("nan"), 0))
+                else:
+                    fwd, k1 = time_us(fn, x, m, False, warm)
+                    both, k2 = time_us(fn, x, m, True, warm) if grad else (float("nan"), 0)
                 with torch.no_grad():
                     y = fn(x, m).float().cpu()
                 ok = torch.isfinite(y).all(-1)

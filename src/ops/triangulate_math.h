@@ -643,26 +643,49 @@ constexpr int kFastIterations = 6;
 //    ||r|| <= angle_tolerance * 4 det(G) certifies the eigenvector to angle_tolerance.
 // Returns the certificate (a lane mask for vectors) and v, unit with v[3] >= 0, and *inv_last =
 // 1 / v[3] for the dehomogenisation.
-template <int kIterations, typename T>
-MVPOSE3D_FAST_PATH auto fast_eigenvector(
-    const T m[10], T angle_tolerance, T degenerate_det, T max_distance, T v[4], T* inv_last) {
-  const T zero = splat<T>(0.0), one = splat<T>(1.0);
+// It comes in three steps, which fast_eigenvector() below runs in turn; the CPU kernel runs each
+// step over two vectors of points before the next (their dependency chains then overlap in the
+// out-of-order core; one vector's chain through all steps is several hundred cycles long).
+
+// Step 1: Mn = M scaled to trace in [1/2, 1] in `a`, the scaled adjugate J of Mn and the start
+// w = J e4.
+template <typename T>
+MVPOSE3D_FAST_PATH void fast_eigen_start(const T m[10], T a[10], T j[10], T w[4]) {
   const T it = pow2_reciprocal(m[0] + m[4] + m[7] + m[9]);
-  T a[10];
   for (int k = 0; k < 10; ++k) a[k] = m[k] * it;
-  T j[10];
   adjugate4(a, minors4(a), j);
   // adj(M) / trace(adj(M)) up to a factor in [1/2, 1]: eigenvalues (prod_{j != k} l_j) over their
   // sum, the largest in [1/8, 1], so the products below neither underflow nor overflow, in float32
   // too.
   const T jt = pow2_reciprocal(j[0] + j[4] + j[7] + j[9]);
   for (int k = 0; k < 10; ++k) j[k] *= jt;
-  T w[4] = {j[3], j[6], j[8], j[9]};  // adj(M) e4
+  w[0] = j[3];  // adj(M) e4
+  w[1] = j[6];
+  w[2] = j[8];
+  w[3] = j[9];
+}
+
+// Step 2: w = J^kIterations w.
+template <int kIterations, typename T>
+MVPOSE3D_FAST_PATH void fast_eigen_iterate(const T j[10], T w[4]) {
   for (int step = 0; step < kIterations; ++step) {
     T y[4];
     sym4_apply(j, w, y);
     for (int k = 0; k < 4; ++k) w[k] = y[k];
   }
+}
+
+// Step 3: v = w / ||w|| with v[3] >= 0, *inv_last = 1 / v[3], and the certificate for v as an
+// eigenvector of Mn (`a`, from step 1).
+template <typename T>
+MVPOSE3D_FAST_PATH auto fast_eigen_certify(const T a[10],
+                                           const T w[4],
+                                           T angle_tolerance,
+                                           T degenerate_det,
+                                           T max_distance,
+                                           T v[4],
+                                           T* inv_last) {
+  const T zero = splat<T>(0.0), one = splat<T>(1.0);
   {
     // One division for both 1 / ||w|| and 1 / v[3].
     const T norm = my_sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2] + w[3] * w[3]);
@@ -691,6 +714,15 @@ MVPOSE3D_FAST_PATH auto fast_eigenvector(
          (res2 <= bound * bound) & (v[3] * v[3] * max_distance * max_distance > xyz2) &
          (res2 - res2 == zero) &
          (gm.det - gm.det == zero);  // finite (x - x is NaN for Inf and NaN)
+}
+
+template <int kIterations, typename T>
+MVPOSE3D_FAST_PATH auto fast_eigenvector(
+    const T m[10], T angle_tolerance, T degenerate_det, T max_distance, T v[4], T* inv_last) {
+  T a[10], j[10], w[4];
+  fast_eigen_start(m, a, j, w);
+  fast_eigen_iterate<kIterations>(j, w);
+  return fast_eigen_certify(a, w, angle_tolerance, degenerate_det, max_distance, v, inv_last);
 }
 
 // fast_eigenvector without the reciprocal of v[3].

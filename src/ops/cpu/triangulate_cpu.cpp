@@ -6,6 +6,7 @@
 #include "mvpose3d/config.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -37,6 +38,26 @@ struct Lanes {
 };
 template <typename acc_t>
 constexpr int kWidth = SimdTraits<typename Lanes<acc_t>::Vec>::kWidth;
+// A lane mask of Lanes<acc_t>::Vec (the type of its comparisons).
+template <typename acc_t>
+using Mask = decltype(typename Lanes<acc_t>::Vec{} != typename Lanes<acc_t>::Vec{});
+
+template <typename M>
+MVPOSE3D_FAST_PATH bool all_lanes(const M& mask) {
+  bool all = true;
+  for (int lane = 0; lane < static_cast<int>(sizeof(M) / sizeof(mask[0])); ++lane) {
+    all &= mask[lane] != 0;
+  }
+  return all;
+}
+
+// Vectors of points the forward kernel solves together: it runs each step of the solve
+// (fast_eigen_start, _iterate, _certify) over both before the next step, so that their independent
+// dependency chains overlap in the out-of-order core; one vector's chain alone, from the
+// accumulation to the certificate, is several hundred cycles long and leaves the FMA units idle.
+// Measured on the 4-view DiffDLT scenes (AVX-512, docs/benchmarks.md, issue 18): 1 vector 1.26x the
+// time of 2, 4 and 8 vectors 1.03-1.04x (one thread, float32 input).
+constexpr int kChunk = 2;
 
 // The matrices of one group in accumulation precision, with the map back to world coordinates
 // (X_world = centre + scale * X). Recomputed only when the group changes.
@@ -175,6 +196,10 @@ MVPOSE3D_FAST_PATH void accumulate_vector(const scalar_t* x,
   }
   // A non-finite input of a used view makes the trace, a sum of squares, non-finite.
   const Vec trace = m[0] + m[4] + m[7] + m[9];
+  if (all_lanes((negative == zero) & (trace - trace == zero) & (used >= splat<Vec>(2.0)))) {
+    std::memset(pre, kValid, kWidth<acc_t>);  // the common case, without a test per lane
+    return;
+  }
   for (int lane = 0; lane < kWidth<acc_t>; ++lane) {
     pre[lane] = (negative[lane] != acc_t(0) || !(trace[lane] - trace[lane] == acc_t(0)))
                     ? kNonFinite
@@ -205,43 +230,73 @@ void forward_kernel(const ForwardParams& params, FusedForward& result) {
       const Vec centre[3] = {
           splat<Vec>(cache.centre[0]), splat<Vec>(cache.centre[1]), splat<Vec>(cache.centre[2])};
       const Vec scale = splat<Vec>(cache.scale);
-      for (int64_t first = tk.first; first < tk.last; first += kW) {
-        const int count = static_cast<int>(std::min<int64_t>(kW, tk.last - first));
-        Vec m[10];
-        uint8_t pre[kW];
-        accumulate_vector<acc_t>(in.x + first * 2 * in.num_views,
-                                 in.weights ? in.weights + first * in.num_views : nullptr,
-                                 cache.proj.data(),
-                                 in.num_views,
-                                 count,
-                                 m,
-                                 pre);
-        Vec v[4], inv_last;
-        const auto ok =
-            fast_eigenvector<kFastIterations>(m, angle_tol, det_min, max_dist, v, &inv_last);
-        const Vec f = scale * inv_last;
-        const Vec point[3] = {centre[0] + v[0] * f, centre[1] + v[1] * f, centre[2] + v[2] * f};
-        for (int lane = 0; lane < count; ++lane) {
-          const int64_t i = first + lane;
-          uint8_t code = pre[lane];
-          acc_t vi[4] = {v[0][lane], v[1][lane], v[2][lane], v[3][lane]};
-          acc_t xi[3] = {point[0][lane], point[1][lane], point[2][lane]};
-          if (code == kValid && !ok[lane]) {
-            // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow path.
-            Sym4<acc_t> mi;
-            for (int k = 0; k < 10; ++k) mi.m[k] = m[k][lane];
-            acc_t lambda = 0;
-            int iterations = 0;
-            code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
-            for (int k = 0; k < 3; ++k) xi[k] = cache.centre[k] + vi[k] * (cache.scale / vi[3]);
+      for (int64_t chunk = tk.first; chunk < tk.last; chunk += kChunk * kW) {
+        const int64_t chunk_points = std::min<int64_t>(kChunk * kW, tk.last - chunk);
+        const int vectors = static_cast<int>((chunk_points + kW - 1) / kW);
+        const auto count_of = [&](int c) {
+          return static_cast<int>(std::min<int64_t>(kW, chunk_points - int64_t{c} * kW));
+        };
+        // Each step runs over the chunk's vectors before the next one starts (see kChunk).
+        Vec m[kChunk][10], a[kChunk][10], j[kChunk][10], w[kChunk][4], v[kChunk][4],
+            inv_last[kChunk];
+        Mask<acc_t> ok[kChunk];
+        uint8_t pre[kChunk][kW];
+        for (int c = 0; c < vectors; ++c) {
+          const int64_t first = chunk + int64_t{c} * kW;
+          accumulate_vector<acc_t>(in.x + first * 2 * in.num_views,
+                                   in.weights ? in.weights + first * in.num_views : nullptr,
+                                   cache.proj.data(),
+                                   in.num_views,
+                                   count_of(c),
+                                   m[c],
+                                   pre[c]);
+        }
+        for (int c = 0; c < vectors; ++c) fast_eigen_start(m[c], a[c], j[c], w[c]);
+        for (int c = 0; c < vectors; ++c) fast_eigen_iterate<kFastIterations>(j[c], w[c]);
+        for (int c = 0; c < vectors; ++c) {
+          ok[c] = fast_eigen_certify(a[c], w[c], angle_tol, det_min, max_dist, v[c], &inv_last[c]);
+        }
+        for (int c = 0; c < vectors; ++c) {
+          const int64_t first = chunk + int64_t{c} * kW;
+          const int count = count_of(c);
+          const Vec f = scale * inv_last[c];
+          const Vec point[3] = {
+              centre[0] + v[c][0] * f, centre[1] + v[c][1] * f, centre[2] + v[c][2] * f};
+          bool all_good = count == kW && !vec && all_lanes(ok[c]);
+          for (int lane = 0; lane < kW; ++lane) all_good &= pre[c][lane] == kValid;
+          if (all_good) {
+            // The common case: every lane valid and certified, no eigenvectors kept.
+            scalar_t* o = out + 3 * first;
+            for (int lane = 0; lane < kW; ++lane) {
+              for (int k = 0; k < 3; ++k) o[3 * lane + k] = static_cast<scalar_t>(point[k][lane]);
+            }
+            std::memset(st + first, kValid, kW);
+            std::fill(valid + first, valid + first + kW, true);
+            continue;
           }
-          const bool good = code == kValid;
-          st[i] = code;
-          valid[i] = good;
-          if (vec) {
-            for (int k = 0; k < 4; ++k) vec[4 * i + k] = good ? vi[k] : acc_t(0);
+          for (int lane = 0; lane < count; ++lane) {
+            const int64_t i = first + lane;
+            uint8_t code = pre[c][lane];
+            acc_t vi[4] = {v[c][0][lane], v[c][1][lane], v[c][2][lane], v[c][3][lane]};
+            acc_t xi[3] = {point[0][lane], point[1][lane], point[2][lane]};
+            if (code == kValid && !ok[c][lane]) {
+              // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow
+              // path.
+              Sym4<acc_t> mi;
+              for (int k = 0; k < 10; ++k) mi.m[k] = m[c][k][lane];
+              acc_t lambda = 0;
+              int iterations = 0;
+              code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
+              for (int k = 0; k < 3; ++k) xi[k] = cache.centre[k] + vi[k] * (cache.scale / vi[3]);
+            }
+            const bool good = code == kValid;
+            st[i] = code;
+            valid[i] = good;
+            if (vec) {
+              for (int k = 0; k < 4; ++k) vec[4 * i + k] = good ? vi[k] : acc_t(0);
+            }
+            for (int k = 0; k < 3; ++k) out[3 * i + k] = good ? static_cast<scalar_t>(xi[k]) : 0;
           }
-          for (int k = 0; k < 3; ++k) out[3 * i + k] = good ? static_cast<scalar_t>(xi[k]) : 0;
         }
       }
     }
