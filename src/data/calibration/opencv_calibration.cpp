@@ -52,6 +52,8 @@ class StorageFile {
                       e.what()));
     }
     MVPOSE3D_CHECK(fs_.isOpened(), "{}: OpenCV FileStorage cannot open it", file_);
+    // Every key lookup asserts (cv::Exception) on a root that is no map, e.g. a top-level list.
+    MVPOSE3D_CHECK(fs_.root().isMap(), "{}: expected a map of keys at the top level", file_);
   }
 
   const std::string& name() const { return file_; }

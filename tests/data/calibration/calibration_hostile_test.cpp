@@ -172,6 +172,15 @@ TEST_F(CalibrationImportHostile, OpenCvParserFailingWithAStdExceptionIsAnError) 
                         "failed"));
 }
 
+// fuzz/regressions/opencv_calibration/top_level_list_asserts_in_key_lookup: a file whose top level
+// is a list made every key lookup throw cv::Exception (an assertion in FileNode::operator[]),
+// uncaught.
+TEST_F(CalibrationImportHostile, OpenCvFileWhoseTopLevelIsAListIsAnError) {
+  const fs::path file = write("list.yml", "%YAML:1.0\n---\n- a\n- b\n");
+  EXPECT_THAT(import_error({file}, CalibrationFormat::kOpenCv),
+              HasSubstr("list.yml: expected a map of keys at the top level"));
+}
+
 // EasyMocap names written as numbers are matched back to their K_<digits> keys; a key of 30 digits
 // made std::stoll throw std::out_of_range.
 TEST_F(CalibrationImportHostile, EasyMocapKeyWithHugeNumberIsNoMatchNotAnException) {
