@@ -32,8 +32,16 @@ namespace {
 class StorageFile {
  public:
   explicit StorageFile(const std::filesystem::path& file) : file_(file.string()) {
-    // The size and regular-file checks first: OpenCV reads a FIFO or /dev/zero for ever.
-    (void)regular_file_size(file, kMaxConfigFileBytes);
+    // The size and regular-file checks first: OpenCV reads a FIFO or /dev/zero for ever. A text
+    // FileStorage never holds a NUL byte, and OpenCV 4.6's XML parser dereferences null on one
+    // (fuzz/library_faults/opencv_calibration/xml_nul_bytes_in_attribute_segfault.xml); gzip files
+    // (.gz, which OpenCV inflates) are binary.
+    const std::string bytes = read_regular_file(file, kMaxConfigFileBytes);
+    const std::size_t nul = bytes.find('\0');
+    MVPOSE3D_CHECK(file.extension() == ".gz" || nul == std::string::npos,
+                   "{}: a NUL byte at offset {}: not a text OpenCV FileStorage file",
+                   file_,
+                   nul);
     try {
       fs_.open(file_, cv::FileStorage::READ);
     } catch (const cv::Exception& e) {

@@ -181,6 +181,18 @@ TEST_F(CalibrationImportHostile, OpenCvFileWhoseTopLevelIsAListIsAnError) {
               HasSubstr("list.yml: expected a map of keys at the top level"));
 }
 
+// fuzz/library_faults/opencv_calibration/xml_nul_bytes_in_attribute_segfault.xml: OpenCV 4.6's XML
+// parser dereferences null on NUL bytes in an attribute (a segfault in FileStorage::open). Text
+// FileStorage files hold no NUL byte: such a file is refused before OpenCV sees it.
+TEST_F(CalibrationImportHostile, OpenCvFileWithNulBytesIsRefusedBeforeOpenCvParsesIt) {
+  const fs::path file =
+      write("nul.xml",
+            std::string("<?xml version=\"1.0\"?>\n<opencv_storage>\n<d type_id=") +
+                std::string(8, '\0') + "\"opencv-matrix\"></d>\n</opencv_storage>\n");
+  EXPECT_THAT(import_error({file}, CalibrationFormat::kOpenCv),
+              HasSubstr("nul.xml: a NUL byte at offset 50: not a text OpenCV FileStorage file"));
+}
+
 // EasyMocap names written as numbers are matched back to their K_<digits> keys; a key of 30 digits
 // made std::stoll throw std::out_of_range.
 TEST_F(CalibrationImportHostile, EasyMocapKeyWithHugeNumberIsNoMatchNotAnException) {
