@@ -28,6 +28,13 @@ fs::path write_scratch(const std::string& name, const std::string& bytes) {
   return path;
 }
 
+fs::path fresh_scratch_dir(const std::string& name) {
+  const fs::path dir = scratch_dir() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 std::vector<std::string> split_input(const uint8_t* data,
                                      size_t size,
                                      const std::string& separator,

@@ -17,6 +17,10 @@ const std::filesystem::path& scratch_dir();
 // returns the path.
 std::filesystem::path write_scratch(const std::string& name, const std::string& bytes);
 
+// scratch_dir()/name emptied (created when missing): a reader of a directory sees only this
+// input's files, not those an earlier input left.
+std::filesystem::path fresh_scratch_dir(const std::string& name);
+
 // The input cut at each occurrence of `separator`, at most `max_parts` parts (the last part keeps
 // any further separators).
 std::vector<std::string> split_input(const uint8_t* data,

@@ -3,7 +3,9 @@
 #
 #   scripts/fuzz.sh [TARGET] [SECONDS]
 #
-# TARGET: npy, config, rig, bvh, totalcapture, h36m_hdf5, or all (default): each target in turn.
+# TARGET: npy, config, rig, bvh, totalcapture, h36m_hdf5, opencv_calibration, toml_calibration,
+# panoptic_calibration, colmap_calibration, openpose_keypoints, coco_keypoints, dlc_csv_keypoints,
+# or all (default): each target in turn.
 # SECONDS: time per target (default 600). Builds build-fuzz/ with clang++-15 first (the fuzzers'
 # own small CMake project; LibTorch from .mvpose3d-env for the two readers that return tensors).
 # Replays the inputs of earlier findings (fuzz/regressions/TARGET/, each a regression test), then
@@ -16,7 +18,8 @@ cd "$(dirname "$0")/.."
 
 target=${1:-all}
 seconds=${2:-600}
-all=(npy config rig bvh totalcapture h36m_hdf5)
+all=(npy config rig bvh totalcapture h36m_hdf5 opencv_calibration toml_calibration
+  panoptic_calibration colmap_calibration openpose_keypoints coco_keypoints dlc_csv_keypoints)
 if [ "$target" = all ]; then targets=("${all[@]}"); else targets=("$target"); fi
 
 build=build-fuzz
@@ -32,7 +35,7 @@ cmake --build "$build" --target "${targets[@]/#/fuzz_}"
 max_len() {
   case $1 in
     h36m_hdf5) echo 32768 ;;
-    rig | config) echo 16384 ;;
+    rig | config | *_calibration | *_keypoints) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }

@@ -5,6 +5,7 @@
 // then the file, then each --set), never by merging node trees: every application knows its own
 // source for error messages, and the loader keeps, per dotted key, where the final value came from.
 // Constraints are checked once at the end, on the resolved values, and reported with that origin.
+#include "mvpose3d/config/yaml_document.h"
 #include "mvpose3d/config/yaml_io.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/limits.h"
@@ -794,6 +795,39 @@ void load_fields(const FieldList& root,
   if (origins != nullptr) *origins = loader.origins();
   std::vector<std::string> messages = loader.messages();
   if (!messages.empty()) throw ConfigError(std::move(messages));
+}
+
+YAML::Node load_yaml_document(const fs::path& file, const std::string& kind) {
+  std::string text;
+  try {
+    text = read_regular_file(file, kMaxConfigFileBytes);
+  } catch (const Error& e) {
+    throw UsageError(fmt::format("cannot read the {}: {}", kind, e.what()));
+  }
+  const auto at = [&](const YAML::Mark& mark) {
+    return fmt::format("{}:{}:{}", file.string(), mark.line + 1, mark.column + 1);
+  };
+  DocumentMarks documents;
+  YAML::Node document;
+  try {
+    document = load_first_document(text, &documents);
+  } catch (const YAML::DeepRecursion& e) {
+    throw UsageError(
+        fmt::format("{}: invalid YAML: lists or maps nested {} levels deep (a {} has a few)",
+                    at(e.mark),
+                    e.depth(),
+                    kind));
+  } catch (const YAML::Exception& e) {
+    throw UsageError(
+        fmt::format("{}: invalid YAML: {}", at(e.mark), printable_excerpt(e.msg, 300)));
+  }
+  if (documents.starts.size() > 1) {
+    throw UsageError(fmt::format("{}: expected one YAML document in the {}, found {}",
+                                 at(documents.starts[1]),
+                                 kind,
+                                 documents.starts.size()));
+  }
+  return document;
 }
 
 }  // namespace mvpose3d

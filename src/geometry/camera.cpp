@@ -1,6 +1,7 @@
 #include "mvpose3d/geometry/camera.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/geometry/distortion_limits.h"
 
 #include <cmath>
 
@@ -30,14 +31,19 @@ void check_intrinsics(const Intrinsics& in, const char* where) {
 }
 
 void check_distortion(const Distortion& d, const char* where) {
-  for (double c : d.k) {
-    MVPOSE3D_CHECK(std::isfinite(c), "{}: distortion coefficient k = {} is not finite", where, c);
-  }
-  for (double c : d.p) {
-    MVPOSE3D_CHECK(std::isfinite(c), "{}: distortion coefficient p = {} is not finite", where, c);
-  }
-  MVPOSE3D_CHECK(
-      std::isfinite(d.k4), "{}: distortion coefficient k4 = {} is not finite", where, d.k4);
+  // Also bounded as the rig parser bounds them (geometry/distortion_limits.h): a camera that an
+  // importer builds must save as a rig file that loads.
+  const auto check = [&](double c, const char* name) {
+    MVPOSE3D_CHECK(std::isfinite(c) && std::abs(c) <= kMaxDistortionCoefficient,
+                   "{}: distortion coefficient {} = {} is not finite or beyond +-{}",
+                   where,
+                   name,
+                   c,
+                   kMaxDistortionCoefficient);
+  };
+  for (double c : d.k) check(c, "k");
+  for (double c : d.p) check(c, "p");
+  check(d.k4, "k4");
 }
 
 }  // namespace

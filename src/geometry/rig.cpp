@@ -2,6 +2,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/geometry/distortion_limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -74,10 +75,6 @@ Rig Rig::select(const std::vector<std::string>& camera_names) const {
 // --- YAML reading -----------------------------------------------------------------------------
 
 namespace {
-
-// Real lenses have |k|, |p| well below 10 in the Brown-Conrady model (H36M's are below 0.3, wide
-// angle lenses reach a few units); a coefficient beyond this is a unit or copy error.
-constexpr double kMaxDistortionCoefficient = 1000;
 
 // Collects every problem in a file as "file:line:col: key.path: what".
 class RigParser {

@@ -48,6 +48,9 @@ struct Column {
   Coord coord;
 };
 
+// Whole numbers up to 2^53 are exact in a double (and fit in int64_t).
+constexpr double kMaxExactWholeDouble = 9007199254740992.0;
+
 bool parse_number(const std::string& text, double& value) {
   if (text.empty()) return false;
   char* end = nullptr;
@@ -175,13 +178,22 @@ ViewDetections read_dlc_csv(const fs::path& file) {
   int64_t position = 0;
   for (std::size_t r = first_data; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
-    const std::string& index = row.cells.empty() ? std::string() : row.cells[index_columns - 1];
+    // A row shorter than the index columns has no index (and is refused below if it has values).
+    const std::string index =
+        row.cells.size() >= index_columns ? row.cells[index_columns - 1] : std::string();
     bool any_value = false;
     for (std::size_t c = index_columns; c < row.cells.size(); ++c)
       any_value |= !row.cells[c].empty();
     double number = 0.0;
     const bool numeric_index = parse_number(index, number) && number == std::floor(number);
     if (!any_value && !numeric_index) continue;  // pandas' row with the index's name
+    if (numeric_index && !(std::abs(number) <= kMaxExactWholeDouble)) {
+      throw UsageError(fmt::format("{}:{}: row index '{}' is not a frame number (at most {})",
+                                   name,
+                                   row.line,
+                                   index,
+                                   kMaxExactWholeDouble));
+    }
     if (row.cells.size() != coords.cells.size()) {
       throw UsageError(fmt::format("{}:{}: {} cells, the header has {}",
                                    name,

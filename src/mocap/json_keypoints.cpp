@@ -26,7 +26,12 @@ json parse_json_file(const fs::path& file) {
     const std::size_t byte = std::min<std::size_t>(e.byte, text.size());
     const auto line =
         1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n');
-    throw Error(fmt::format("{}:{}: not valid JSON: {}", file.string(), line, e.what()));
+    throw Error(fmt::format(
+        "{}:{}: not valid JSON: {}", file.string(), line, printable_excerpt(e.what(), 300)));
+  } catch (const json::exception& e) {
+    // A number beyond a double's range is json::out_of_range (406), not a parse_error.
+    throw Error(
+        fmt::format("{}: not valid JSON: {}", file.string(), printable_excerpt(e.what(), 300)));
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -229,6 +230,30 @@ Keypoints2d import_npy(const fs::path& file,
   return out;
 }
 
+// The number of frames from `first` to `last` (frame numbers as the sources state them: image
+// ids, numbers in file names), refused when the result would exceed kMaxKeypointPoints points: two
+// frames numbered 0 and 10^12 must not allocate terabytes.
+int64_t frame_span(
+    int64_t first, int64_t last, int64_t views, int64_t joints, const fs::path& path) {
+  if (first > last) return 0;  // no source holds a frame
+  // Unsigned: the difference of any two int64_t is exact there (no signed overflow).
+  const std::uint64_t span = static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+  const auto points_per_frame = static_cast<std::uint64_t>(std::max<int64_t>(1, views * joints));
+  if (span >= kMaxKeypointPoints / points_per_frame) {
+    throw UsageError(fmt::format(
+        "--keypoints {}: frames numbered {} to {} with {} views of {} joints are more than the {} "
+        "points an import may hold (frame numbers are image ids, numbers in file names or row "
+        "indices: do they belong to one recording?)",
+        path.string(),
+        first,
+        last,
+        views,
+        joints,
+        kMaxKeypointPoints));
+  }
+  return static_cast<int64_t>(span) + 1;
+}
+
 }  // namespace
 
 int64_t last_number_in(const std::string& text) {
@@ -277,7 +302,7 @@ Keypoints2d import_keypoints(const fs::path& path,
   out.joint_names = !named->joint_names.empty()
                         ? named->joint_names
                         : joint_names_for(named->joints, options.layout, named->source);
-  out.resize_missing(last - first + 1);
+  out.resize_missing(frame_span(first, last, out.views(), out.joints(), path));
   for (std::size_t v = 0; v < views.size(); ++v) {
     if (!views[v] || views[v]->joints == 0) continue;
     if (!views[v]->joint_names.empty() && views[v]->joint_names != out.joint_names) {

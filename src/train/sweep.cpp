@@ -1,6 +1,7 @@
 #include "mvpose3d/train/sweep.h"
 
 #include "mvpose3d/config/run_config.h"
+#include "mvpose3d/config/yaml_document.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/distributed/process_group.h"
@@ -102,15 +103,9 @@ void add_grid(const fs::path& file,
 }  // namespace
 
 SweepSpec load_sweep(const fs::path& file) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw UsageError(fmt::format("{}: cannot read the sweep file", file.string()));
-  } catch (const YAML::Exception& e) {
-    throw UsageError(fmt::format(
-        "{}:{}:{}: malformed YAML: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  // Read as configs are (size, regular file, nesting, one document): a FIFO or /dev/zero given as
+  // the sweep file is refused at once.
+  YAML::Node root = load_yaml_document(file, "sweep file");
   if (!root.IsMap()) throw UsageError(file.string() + ": a sweep file is a YAML map");
   static const std::set<std::string> kKeys{"name", "base", "set", "runs", "grid", "metrics"};
   for (const auto& kv : root) {

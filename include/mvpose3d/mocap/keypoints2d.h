@@ -10,6 +10,11 @@
 
 namespace mvpose3d::mocap {
 
+// The points (frames × views × joints) one import may hold, 3.2 GB as doubles: an hour at 60 fps of
+// 10 views × 25 joints is 54 million. Frame numbers far apart (unrelated image ids) are refused
+// instead of allocating terabytes.
+inline constexpr std::uint64_t kMaxKeypointPoints = std::uint64_t{1} << 27;
+
 // Every view's keypoints, frames matched by index. A missing frame, view or person has confidence
 // 0 and NaN coordinates there.
 struct Keypoints2d {

@@ -29,9 +29,23 @@ Eigen::Matrix3d rotation_from_rodrigues(const Eigen::Vector3d& rvec) {
   return Eigen::AngleAxisd(angle, rvec / angle).toRotationMatrix();
 }
 
-void guess_image_size(Intrinsics* in) {
-  in->width = std::max(1, static_cast<int>(std::lround(2.0 * in->cx + 1.0)));
-  in->height = std::max(1, static_cast<int>(std::lround(2.0 * in->cy + 1.0)));
+int image_side_px(double value, const std::string& where) {
+  MVPOSE3D_CHECK(value == std::floor(value) && value >= 1 && value <= kMaxImageSidePx,
+                 "{}: image size {} is not a whole number of pixels from 1 to {}",
+                 where,
+                 value,
+                 kMaxImageSidePx);
+  return static_cast<int>(value);
+}
+
+void guess_image_size(Intrinsics* in, const std::string& where) {
+  // Rounded first: a principal point of 0 or -0.3 still suggests a 1-pixel side.
+  const auto side = [&](double c) {
+    const double rounded = std::round(2.0 * c + 1.0);
+    return image_side_px(std::max(1.0, rounded), where + " (image size from the principal point)");
+  };
+  in->width = side(in->cx);
+  in->height = side(in->cy);
   spdlog::warn("image size not in the calibration: taken as (2·cx + 1) × (2·cy + 1) = {} × {} px",
                in->width,
                in->height);

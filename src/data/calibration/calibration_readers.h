@@ -27,8 +27,12 @@ struct ImportedCamera {
 Eigen::Matrix3d rotation_from_rodrigues(const Eigen::Vector3d& rvec);
 
 // The image size a principal point suggests when the file records none: (2·cx + 1, 2·cy + 1)
-// rounded, at least 1.
-void guess_image_size(Intrinsics* intrinsics);
+// rounded, at least 1; throws Error naming `where` when that is no image side (image_side_px).
+void guess_image_size(Intrinsics* intrinsics, const std::string& where);
+
+// An image side a file states as a number: a whole number of pixels from 1 to kMaxImageSidePx
+// (core/limits.h); else throws Error naming `where` (converting 1e300 to int is undefined).
+int image_side_px(double value, const std::string& where);
 
 // The OpenCV model from 4 or 5 coefficients (k1, k2, p1, p2[, k3]); 0 coefficients = none; any
 // other count throws Error naming `where`.

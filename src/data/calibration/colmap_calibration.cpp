@@ -10,8 +10,8 @@
 // its extension. COLMAP's pixel origin is the corner of the top-left pixel (its centre is at
 // (0.5, 0.5)); ours is that pixel's centre, so cx and cy move by −0.5.
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -32,8 +32,7 @@ struct ColmapCamera {
 // POINTS2D line of an image without observations).
 std::vector<std::pair<int, std::string>> data_lines(const std::filesystem::path& file,
                                                     bool keep_empty) {
-  std::ifstream in(file);
-  MVPOSE3D_CHECK(in.good(), "{}: cannot open", file.string());
+  std::istringstream in(read_regular_file(file, kMaxConfigFileBytes));
   std::vector<std::pair<int, std::string>> out;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {

@@ -12,6 +12,7 @@
 //   camera_matrix 3×3, distortion_coefficients (4 or 5), image_width, image_height; one camera,
 //   named by the file's stem, identity pose unless R (3×3 or Rodrigues 3×1) and T are given.
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 
 #include "data/calibration/calibration_readers.h"
 
@@ -31,7 +32,16 @@ namespace {
 class StorageFile {
  public:
   explicit StorageFile(const std::filesystem::path& file) : file_(file.string()) {
-    MVPOSE3D_CHECK(std::filesystem::is_regular_file(file), "{}: no such file", file_);
+    // The size and regular-file checks first: OpenCV reads a FIFO or /dev/zero for ever. A text
+    // FileStorage never holds a NUL byte, and OpenCV 4.6's XML parser dereferences null on one
+    // (fuzz/library_faults/opencv_calibration/xml_nul_bytes_in_attribute_segfault.xml); gzip files
+    // (.gz, which OpenCV inflates) are binary.
+    const std::string bytes = read_regular_file(file, kMaxConfigFileBytes);
+    const std::size_t nul = bytes.find('\0');
+    MVPOSE3D_CHECK(file.extension() == ".gz" || nul == std::string::npos,
+                   "{}: a NUL byte at offset {}: not a text OpenCV FileStorage file",
+                   file_,
+                   nul);
     try {
       fs_.open(file_, cv::FileStorage::READ);
     } catch (const cv::Exception& e) {
@@ -39,8 +49,19 @@ class StorageFile {
       throw Error(fmt::format("{}: not a readable OpenCV FileStorage file: {}",
                               file_,
                               e.func.empty() ? std::string(e.what()) : e.func));
+    } catch (const std::exception& e) {
+      // OpenCV 4.6's YAML parser throws std::length_error on a key that is empty after its
+      // indentation
+      // (fuzz/library_faults/opencv_calibration/yaml_empty_nested_key_length_error.yml).
+      throw Error(
+          fmt::format("{}: not a readable OpenCV FileStorage file: OpenCV's parser failed "
+                      "({}); is a key empty?",
+                      file_,
+                      e.what()));
     }
     MVPOSE3D_CHECK(fs_.isOpened(), "{}: OpenCV FileStorage cannot open it", file_);
+    // Every key lookup asserts (cv::Exception) on a root that is no map, e.g. a top-level list.
+    MVPOSE3D_CHECK(fs_.root().isMap(), "{}: expected a map of keys at the top level", file_);
   }
 
   const std::string& name() const { return file_; }
@@ -50,6 +71,7 @@ class StorageFile {
   Eigen::MatrixXd any_matrix(const std::string& key) const {
     const cv::FileNode node = fs_[key];
     MVPOSE3D_CHECK(!node.empty() && !node.isNone(), "{}: missing key '{}'", file_, key);
+    check_matrix_header(node, key);
     cv::Mat m;
     try {
       node >> m;
@@ -99,11 +121,35 @@ class StorageFile {
     return std::vector<double>(m.data(), m.data() + m.size());
   }
 
-  std::optional<int> integer(const std::string& key) const {
+  // OpenCV allocates rows × cols × channels from an !!opencv-matrix header before it reads the
+  // data: a `cols` of 2^31 made it ask for 16 GiB (fuzz_opencv_calibration,
+  // fuzz/library_faults/opencv_calibration/). The header is checked against the data first.
+  void check_matrix_header(const cv::FileNode& node, const std::string& key) const {
+    constexpr int kMaxSide = 16;  // calibration matrices are 3×3, vectors at most 14 long
+    const auto not_a_matrix = [&] {
+      return Error(
+          fmt::format("{}: {}: expected an !!opencv-matrix (rows, cols, dt, data)", file_, key));
+    };
+    if (!node.isMap()) throw not_a_matrix();  // operator[] of a node that is no map throws
+    const cv::FileNode rows = node["rows"], cols = node["cols"], data = node["data"];
+    if (!rows.isInt() || !cols.isInt() || !data.isSeq()) throw not_a_matrix();
+    const int r = static_cast<int>(rows), c = static_cast<int>(cols);
+    MVPOSE3D_CHECK(r >= 1 && r <= kMaxSide && c >= 1 && c <= kMaxSide &&
+                       static_cast<std::size_t>(r) * static_cast<std::size_t>(c) == data.size(),
+                   "{}: {}: rows × cols = {} × {} (each 1 to {}), but data holds {} numbers",
+                   file_,
+                   key,
+                   r,
+                   c,
+                   kMaxSide,
+                   data.size());
+  }
+
+  std::optional<double> number(const std::string& key) const {
     if (!has(key)) return std::nullopt;
     const cv::FileNode node = fs_[key];
     MVPOSE3D_CHECK(node.isInt() || node.isReal(), "{}: {}: expected a number", file_, key);
-    return static_cast<int>(static_cast<double>(node));
+    return static_cast<double>(node);
   }
 
   // EasyMocap's `names`: strings kept as written; a number is matched back to the one key
@@ -123,8 +169,13 @@ class StorageFile {
       for (const std::string& key : fs_.root().keys()) {
         if (key.rfind(prefix, 0) != 0 || key.size() == prefix.size()) continue;
         const std::string digits = key.substr(prefix.size());
-        if (std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(c); }) &&
-            std::stoll(digits) == value) {
+        // Compared as text without leading zeros: a key of 30 digits is no int (std::stoll threw
+        // std::out_of_range on it).
+        const std::size_t first = std::min(digits.find_first_not_of('0'), digits.size() - 1);
+        if (std::all_of(digits.begin(),
+                        digits.end(),
+                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+            digits.substr(first) == std::to_string(value)) {
           matches.push_back(digits);
         }
       }
@@ -172,13 +223,13 @@ void set_image_size(const StorageFile& f,
                     const std::string& width_key,
                     const std::string& height_key,
                     Intrinsics* in) {
-  const auto w = f.integer(width_key);
-  const auto h = f.integer(height_key);
+  const auto w = f.number(width_key);
+  const auto h = f.number(height_key);
   if (w && h) {
-    in->width = *w;
-    in->height = *h;
+    in->width = image_side_px(*w, f.name() + ": " + width_key);
+    in->height = image_side_px(*h, f.name() + ": " + height_key);
   } else {
-    guess_image_size(in);
+    guess_image_size(in, f.name());
   }
 }
 

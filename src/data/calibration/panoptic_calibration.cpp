@@ -17,17 +17,23 @@ namespace {
 
 using nlohmann::json;
 
-// The numbers of `value` (nested lists flattened: t is [[x], [y], [z]]), row by row.
-std::vector<double> flat_numbers(const json& value, const std::string& where) {
+// The numbers of `value` (nested lists flattened: t is [[x], [y], [z]]), row by row. Lists nest
+// two levels in the format; deeper is an error, not a recursion as deep as the file.
+std::vector<double> flat_numbers(const json& value, const std::string& where, int depth = 0) {
+  constexpr int kMaxDepth = 4;
   std::vector<double> out;
   if (value.is_number()) {
     out.push_back(value.get<double>());
-  } else if (value.is_array()) {
+  } else if (value.is_array() && depth < kMaxDepth) {
     for (const json& v : value) {
-      for (double x : flat_numbers(v, where)) out.push_back(x);
+      for (double x : flat_numbers(v, where, depth + 1)) out.push_back(x);
     }
   } else {
-    throw Error(fmt::format("{}: expected numbers, found {}", where, value.dump()));
+    // The type, not value.dump(): dumping recurses as deep as the value nests.
+    throw Error(fmt::format("{}: expected numbers (in lists nested at most {} deep), found {}",
+                            where,
+                            kMaxDepth,
+                            value.is_array() ? "lists nested deeper" : value.type_name()));
   }
   return out;
 }
@@ -51,10 +57,12 @@ std::vector<double> numbers(const json& camera,
 std::vector<ImportedCamera> read_panoptic(const std::filesystem::path& file) {
   json root;
   try {
-    root = json::parse(read_text_file(file));
-  } catch (const json::parse_error& e) {
-    // e.what() names the line and column ("parse error at line 4, column 3: ...").
-    throw Error(fmt::format("{}: invalid JSON: {}", file.string(), e.what()));
+    root = json::parse(read_regular_file(file, kMaxConfigFileBytes));
+  } catch (const json::exception& e) {
+    // e.what() names the line and column ("parse error at line 4, column 3: ..."); a number beyond
+    // a double's range is json::out_of_range (406), not a parse_error, so all are caught here.
+    throw Error(
+        fmt::format("{}: invalid JSON: {}", file.string(), printable_excerpt(e.what(), 300)));
   }
   if (!root.is_object() || !root.contains("cameras") || !root.at("cameras").is_array()) {
     throw Error(fmt::format("{}: expected an object with a list 'cameras'", file.string()));
@@ -82,10 +90,10 @@ std::vector<ImportedCamera> read_panoptic(const std::filesystem::path& file) {
     cam.intrinsics.cy = k[5];
     if (c.contains("resolution")) {
       const std::vector<double> res = numbers(c, "resolution", {2}, cam.where);
-      cam.intrinsics.width = static_cast<int>(res[0]);
-      cam.intrinsics.height = static_cast<int>(res[1]);
+      cam.intrinsics.width = image_side_px(res[0], cam.where + ".resolution");
+      cam.intrinsics.height = image_side_px(res[1], cam.where + ".resolution");
     } else {
-      guess_image_size(&cam.intrinsics);
+      guess_image_size(&cam.intrinsics, cam.where);
     }
     cam.distortion =
         opencv_distortion(numbers(c, "distCoef", {4, 5}, cam.where), cam.where + ".distCoef");

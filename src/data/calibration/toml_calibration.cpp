@@ -12,11 +12,13 @@
 // cpptoml keeps tables in a hash map, so file order is lost: cameras are ordered by table name,
 // digit runs compared as numbers (cam_2 before cam_10, the order CameraGroup.dump wrote them in).
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/file_io.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cpptoml.h>
 #include <optional>
+#include <sstream>
 
 #include "data/calibration/calibration_readers.h"
 
@@ -33,8 +35,12 @@ bool natural_less(const std::string& a, const std::string& b) {
       std::size_t i_end = i, j_end = j;
       while (i_end < a.size() && std::isdigit(static_cast<unsigned char>(a[i_end]))) ++i_end;
       while (j_end < b.size() && std::isdigit(static_cast<unsigned char>(b[j_end]))) ++j_end;
-      const unsigned long long x = std::stoull(a.substr(i, i_end - i));
-      const unsigned long long y = std::stoull(b.substr(j, j_end - j));
+      // Compared as text without leading zeros, shorter first: a run of 30 digits is no integer
+      // (std::stoull threw std::out_of_range on it).
+      while (i + 1 < i_end && a[i] == '0') ++i;
+      while (j + 1 < j_end && b[j] == '0') ++j;
+      const std::string x = a.substr(i, i_end - i), y = b.substr(j, j_end - j);
+      if (x.size() != y.size()) return x.size() < y.size();
       if (x != y) return x < y;
       i = i_end;
       j = j_end;
@@ -130,15 +136,8 @@ class TomlCamera {
     cam.intrinsics.cx = (*k)(0, 2);
     cam.intrinsics.cy = (*k)(1, 2);
     const std::vector<double> size = numbers("size", required("size"), {2});
-    for (double s : size) {
-      if (s != std::floor(s) || s <= 0) {
-        throw Error(fmt::format("{}: size: expected two positive whole numbers, found {}",
-                                where_,
-                                fmt::join(size, ", ")));
-      }
-    }
-    cam.intrinsics.width = static_cast<int>(size[0]);
-    cam.intrinsics.height = static_cast<int>(size[1]);
+    cam.intrinsics.width = image_side_px(size[0], where_ + ": size");
+    cam.intrinsics.height = image_side_px(size[1], where_ + ": size");
     bool fisheye = false;
     if (table_.contains("fisheye")) {
       const auto f = table_.get("fisheye")->as<bool>();
@@ -173,10 +172,11 @@ class TomlCamera {
 }  // namespace
 
 std::vector<ImportedCamera> read_toml_calibration(const std::filesystem::path& file) {
-  MVPOSE3D_CHECK(std::filesystem::is_regular_file(file), "{}: no such file", file.string());
+  // Read with the size and regular-file checks first (cpptoml::parse_file would block on a FIFO).
+  std::istringstream text(read_regular_file(file, kMaxConfigFileBytes));
   std::shared_ptr<cpptoml::table> root;
   try {
-    root = cpptoml::parse_file(file.string());
+    root = cpptoml::parser(text).parse();
   } catch (const cpptoml::parse_exception& e) {
     throw Error(fmt::format("{}: invalid TOML: {}", file.string(), e.what()));
   }

@@ -2,6 +2,7 @@
 
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/data/calibration/calibration_import.h"  // kMaxImageSidePx
 #include "mvpose3d/geometry/skeleton.h"
 
 #include <cmath>
@@ -17,7 +18,6 @@ namespace {
 
 constexpr double kInchToMm = 25.4;
 constexpr double kMetreToMm = 1000.0;
-constexpr double kMaxImageSidePx = 1 << 16;  // far beyond any camera; an int holds it
 
 // The non-empty lines of a text file with their 1-based line numbers.
 std::vector<std::pair<int, std::string>> content_lines(const std::filesystem::path& file) {

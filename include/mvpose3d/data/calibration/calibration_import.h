@@ -63,6 +63,10 @@ struct EnumNames<CalibrationFormat> {
       {CalibrationFormat::kTotalCapture, "totalcapture"}};
 };
 
+// The largest image side a calibration file may state, in pixels (far beyond any camera; an int
+// holds it). The calibration importers and the Total Capture reader check against it.
+inline constexpr int kMaxImageSidePx = 1 << 16;
+
 // A length unit of a calibration file.
 enum class LengthUnit { kMillimetre, kCentimetre, kMetre };
 

@@ -1,0 +1,7 @@
+// DeepLabCut's CSV keypoints (libcsv), one file per camera.
+#include "fuzz_keypoints.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  mvpose3d::fuzz::import_keypoint_sources(mvpose3d::mocap::KeypointFormat::kDlcCsv, data, size);
+  return 0;
+}
