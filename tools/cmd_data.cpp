@@ -23,6 +23,7 @@
 // permuted).
 #include "tools/commands.h"
 #include "tools/data/data_commands.h"
+#include "tools/data/render_session.h"
 
 namespace mvpose3d::tools {
 
@@ -35,6 +36,7 @@ void add_data_command(CLI::App& app) {
   add_data_cache_command(*data);
   add_data_rig_command(*data);
   add_data_motion_command(*data);
+  add_data_render_session_command(*data);
 }
 
 }  // namespace mvpose3d::tools

@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/cmd_infer.h"
 #include "tools/commands.h"
 
 namespace mvpose3d::tools {
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   tools::add_train_command(app);
   tools::add_eval_command(app);
   tools::add_sweep_command(app);
+#if MVPOSE3D_OPENCV_ENABLED
+  tools::add_infer_command(app);
+#endif
   tools::add_triangulate_command(app);
   tools::add_bench_command(app);
   tools::add_check_config_command(app);

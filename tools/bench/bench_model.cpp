@@ -10,6 +10,7 @@
 #include "mvpose3d/core/limits.h"
 #include "mvpose3d/geometry/camera.h"
 #include "mvpose3d/models/pose_net.h"
+#include "mvpose3d/models/precision.h"
 
 #include <algorithm>
 #include <chrono>
@@ -112,10 +113,7 @@ ModelConfig variant_config(ModelConfig c, const std::string& variant, const std:
 }
 
 at::ScalarType dtype_from_string(const std::string& name) {
-  if (name == "float32") return at::kFloat;
-  if (name == "float16") return at::kHalf;
-  if (name == "bfloat16") return at::kBFloat16;
-  throw UsageError(fmt::format("unknown dtype '{}' (known: float32, float16, bfloat16)", name));
+  return models::network_dtype(name, "--dtypes");
 }
 
 // A ring of cameras looking at a subject at the origin, calibrated for size × size crops.

@@ -13,12 +13,15 @@
 // digit runs compared as numbers (cam_2 before cam_10, the order CameraGroup.dump wrote them in).
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/data/calibration/calibration_import.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cpptoml.h>
 #include <optional>
 #include <sstream>
+
+#include <Eigen/Geometry>
 
 #include "data/calibration/calibration_readers.h"
 
@@ -204,3 +207,52 @@ std::vector<ImportedCamera> read_toml_calibration(const std::filesystem::path& f
 }
 
 }  // namespace mvpose3d::calibration
+
+namespace mvpose3d {
+
+std::string rig_to_toml(const Rig& rig) {
+  auto root = cpptoml::make_table();
+  const auto row_of = [](const auto& values) {
+    auto row = cpptoml::make_array();
+    for (double v : values) row->push_back(v);
+    return row;
+  };
+  for (std::size_t i = 0; i < rig.size(); ++i) {
+    const Camera& cam = rig.camera(i);
+    const Distortion& d = cam.distortion();
+    MVPOSE3D_CHECK(d.model == DistortionModel::kNone || d.model == DistortionModel::kOpenCv ||
+                       d.model == DistortionModel::kOpenCvFisheye,
+                   "TOML calibration: camera {} has the {} distortion model, which aniposelib's "
+                   "format cannot hold (opencv or opencv_fisheye only)",
+                   rig.camera_name(i),
+                   to_string(d.model));
+    auto t = cpptoml::make_table();
+    t->insert("name", rig.camera_name(i));
+    auto size = cpptoml::make_array();
+    size->push_back(static_cast<std::int64_t>(cam.width()));
+    size->push_back(static_cast<std::int64_t>(cam.height()));
+    t->insert("size", size);
+    const Eigen::Matrix3d k = cam.calibration_matrix();
+    auto matrix = cpptoml::make_array();
+    for (int r = 0; r < 3; ++r)
+      matrix->push_back(row_of(std::vector<double>{k(r, 0), k(r, 1), k(r, 2)}));
+    t->insert("matrix", matrix);
+    const bool fisheye = d.model == DistortionModel::kOpenCvFisheye;
+    t->insert("distortions",
+              row_of(fisheye ? std::vector<double>{d.k[0], d.k[1], d.k[2], d.k4}
+                             : std::vector<double>{d.k[0], d.k[1], d.p[0], d.p[1], d.k[2]}));
+    // Rodrigues vector: the rotation axis times the angle.
+    const Eigen::AngleAxisd aa(cam.rotation());
+    const Eigen::Vector3d rvec = aa.axis() * aa.angle();
+    t->insert("rotation", row_of(std::vector<double>{rvec.x(), rvec.y(), rvec.z()}));
+    const Eigen::Vector3d& tr = cam.translation();
+    t->insert("translation", row_of(std::vector<double>{tr.x(), tr.y(), tr.z()}));
+    t->insert("fisheye", fisheye);
+    root->insert(fmt::format("cam_{}", i), t);
+  }
+  std::ostringstream out;
+  out << *root;
+  return out.str();
+}
+
+}  // namespace mvpose3d

@@ -127,17 +127,17 @@ at::Tensor render_crop(const ImageSource& source, const Camera& original, const 
   return out;
 }
 
-void render_crop_into(const ImageSource& source,
-                      const Camera& original,
-                      const CropPlan& plan,
-                      std::uint8_t* chw) {
+namespace {
+
+// Every output pixel's source position for `plan`, in pixels of the original image decoded at 1/r
+// scale (map_x, map_y: [size, size] float; -1e6 where the ray points away from the camera).
+void crop_maps(
+    const Camera& original, const CropPlan& plan, int r, cv::Mat& map_x, cv::Mat& map_y) {
   const int size = plan.camera.width();
-  const int r =
-      (!source.is_video() && is_jpeg(source.file)) ? reduction_for(plan_scale(original, plan)) : 1;
-  // Decoded pixel (u_r, v_r) ↔ original pixel u = r·u_r + (r − 1)/2 (pixel centres). Every
-  // output pixel's source position, in decoded pixels of the full image:
+  // Decoded pixel (u_r, v_r) ↔ original pixel u = r·u_r + (r − 1)/2 (pixel centres).
   const double half = 0.5 * (r - 1);
-  cv::Mat map_x(size, size, CV_32F), map_y(size, size, CV_32F);
+  map_x.create(size, size, CV_32F);
+  map_y.create(size, size, CV_32F);
   if (!plan.remap) {
     const Eigen::Matrix2d a = plan.crop_from_original.leftCols<2>();
     const Eigen::Matrix2d inv = a.inverse();
@@ -170,7 +170,12 @@ void render_crop_into(const ImageSource& source,
       }
     }
   }
-  const Decoded decoded = decode_window(source, r, map_bounds(map_x, map_y));
+}
+
+// Samples `decoded` (BGR, its top-left at `offset` in the decoded full image) at the maps and
+// writes the crop as RGB planes into `chw`.
+void sample_crop(const Decoded& decoded, cv::Mat& map_x, cv::Mat& map_y, std::uint8_t* chw) {
+  const int size = map_x.cols;
   cv::Mat out;
   if (decoded.image.empty()) {
     out = cv::Mat::zeros(size, size, CV_8UC3);  // the crop lies outside the image
@@ -198,6 +203,36 @@ void render_crop_into(const ImageSource& source,
   }
 }
 
+}  // namespace
+
+void render_crop_into(const ImageSource& source,
+                      const Camera& original,
+                      const CropPlan& plan,
+                      std::uint8_t* chw) {
+  const int r =
+      (!source.is_video() && is_jpeg(source.file)) ? reduction_for(plan_scale(original, plan)) : 1;
+  cv::Mat map_x, map_y;
+  crop_maps(original, plan, r, map_x, map_y);
+  sample_crop(decode_window(source, r, map_bounds(map_x, map_y)), map_x, map_y, chw);
+}
+
+void render_crop_from_bgr(const BgrImage& image,
+                          const Camera& original,
+                          const CropPlan& plan,
+                          std::uint8_t* chw) {
+  MVPOSE3D_CHECK(image.bgr != nullptr && image.width > 0 && image.height > 0,
+                 "render_crop_from_bgr: empty image");
+  cv::Mat map_x, map_y;
+  crop_maps(original, plan, 1, map_x, map_y);
+  // A view of the caller's pixels, no copy.
+  const cv::Mat pixels(image.height,
+                       image.width,
+                       CV_8UC3,
+                       const_cast<std::uint8_t*>(image.bgr),
+                       static_cast<std::size_t>(image.width) * 3);
+  sample_crop({pixels, cv::Point(0, 0)}, map_x, map_y, chw);
+}
+
 std::int64_t video_frame_count(const std::filesystem::path& file) {
 #if MVPOSE3D_DATA_WITH_VIDEO
   MVPOSE3D_CHECK(std::filesystem::exists(file), "video file {}: not found", file.string());
@@ -221,6 +256,10 @@ void render_crop_into(const ImageSource& source, const Camera&, const CropPlan&,
 at::Tensor render_crop(const ImageSource& source, const Camera& original, const CropPlan& plan) {
   render_crop_into(source, original, plan, nullptr);
   return {};
+}
+
+void render_crop_from_bgr(const BgrImage&, const Camera&, const CropPlan&, std::uint8_t*) {
+  throw Error("render_crop_from_bgr: this build has no OpenCV (MVPOSE3D_WITH_OPENCV)");
 }
 std::int64_t video_frame_count(const std::filesystem::path& file) {
   throw Error(

@@ -173,6 +173,38 @@ const Skeleton& SyntheticDataset::skeleton() const {
   return h36m17_skeleton();
 }
 
+void add_environment(const SyntheticDataConfig& syn,
+                     const Eigen::Vector3d& subject_mm,
+                     const Rig& rig,
+                     Rng& rng,
+                     Scene* scene) {
+  for (std::size_t v = 0; v < rig.size(); ++v) {
+    for (int k = 0; k < syn.occluders; ++k) {
+      if (!rng.bernoulli(syn.occluder_prob)) continue;
+      add_occluder(subject_mm, rig.camera(v).center(), syn.occluder_spread_mm, rng, scene);
+    }
+  }
+  const double light_az = rng.uniform(0, 2 * M_PI), light_el = rng.uniform(0.5, 1.35);
+  scene->light_dir_world = Eigen::Vector3d(std::cos(light_el) * std::cos(light_az),
+                                           std::cos(light_el) * std::sin(light_az),
+                                           std::sin(light_el));
+  scene->ambient = static_cast<float>(rng.uniform(0.35, 0.55));
+  scene->diffuse = static_cast<float>(rng.uniform(0.5, 0.75));
+  if (syn.floor) {
+    scene->floor_radius_mm = rng.uniform(2500, 6000);
+    Material& f = scene->floor;
+    const double v = rng.uniform(0.25, 0.8);
+    f.color = {static_cast<float>(v * rng.uniform(0.8, 1.1)),
+               static_cast<float>(v * rng.uniform(0.8, 1.0)),
+               static_cast<float>(v * rng.uniform(0.7, 1.0))};
+    const float k = static_cast<float>(rng.uniform(0.6, 0.9));
+    f.color2 = {f.color.r * k, f.color.g * k, f.color.b * k};
+    const double u = rng.uniform();
+    f.pattern = u < 0.45 ? Pattern::kChecks : u < 0.7 ? Pattern::kStripes : Pattern::kPlain;
+    f.period_mm = static_cast<float>(rng.uniform(250, 900));
+  }
+}
+
 SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
   MVPOSE3D_CHECK(index >= 0 && index < split_.size,
                  "synthetic split '{}': index {} out of range [0, {})",
@@ -243,32 +275,7 @@ SyntheticScene SyntheticDataset::scene(std::int64_t index) const {
            !syn.symmetric_appearance,
            &scene);
   add_props(out.motion.props, scene_rng, &scene);
-  const Eigen::Vector3d pelvis = out.motion.joints_world_mm[0];
-  for (std::size_t v = 0; v < out.rig.size(); ++v) {
-    for (int k = 0; k < syn.occluders; ++k) {
-      if (!scene_rng.bernoulli(syn.occluder_prob)) continue;
-      add_occluder(pelvis, out.rig.camera(v).center(), syn.occluder_spread_mm, scene_rng, &scene);
-    }
-  }
-  const double light_az = scene_rng.uniform(0, 2 * M_PI), light_el = scene_rng.uniform(0.5, 1.35);
-  scene.light_dir_world = Eigen::Vector3d(std::cos(light_el) * std::cos(light_az),
-                                          std::cos(light_el) * std::sin(light_az),
-                                          std::sin(light_el));
-  scene.ambient = static_cast<float>(scene_rng.uniform(0.35, 0.55));
-  scene.diffuse = static_cast<float>(scene_rng.uniform(0.5, 0.75));
-  if (syn.floor) {
-    scene.floor_radius_mm = scene_rng.uniform(2500, 6000);
-    Material& f = scene.floor;
-    const double v = scene_rng.uniform(0.25, 0.8);
-    f.color = {static_cast<float>(v * scene_rng.uniform(0.8, 1.1)),
-               static_cast<float>(v * scene_rng.uniform(0.8, 1.0)),
-               static_cast<float>(v * scene_rng.uniform(0.7, 1.0))};
-    const float k = static_cast<float>(scene_rng.uniform(0.6, 0.9));
-    f.color2 = {f.color.r * k, f.color.g * k, f.color.b * k};
-    const double u = scene_rng.uniform();
-    f.pattern = u < 0.45 ? Pattern::kChecks : u < 0.7 ? Pattern::kStripes : Pattern::kPlain;
-    f.period_mm = static_cast<float>(scene_rng.uniform(250, 900));
-  }
+  add_environment(syn, out.motion.joints_world_mm[0], out.rig, scene_rng, &scene);
 
   // Per view: a square crop around the projected joints, and the image degradations.
   const int size = data_.crop_size_px;

@@ -139,10 +139,14 @@ void draw_scene(Panel& panel,
     panel.line(Eigen::Vector3d::Zero(), tip, kAxes[static_cast<size_t>(i)], 3);
     panel.text(tip, names[static_cast<size_t>(i)], kAxes[static_cast<size_t>(i)], 0.6);
   }
-  // Points, one colour per frame.
+  // Points, one colour per frame, joined by the bones when given.
   for (size_t f = 0; f < frames.size(); ++f) {
-    for (const Eigen::Vector3d& p : frames[f])
-      panel.dot(p, kFramePalette[f % kFramePalette.size()], 3);
+    const cv::Scalar colour = kFramePalette[f % kFramePalette.size()];
+    for (const auto& [a, b] : options.bones) {
+      if (a >= 0 && b >= 0 && static_cast<size_t>(std::max(a, b)) < frames[f].size())
+        panel.line(frames[f][static_cast<size_t>(a)], frames[f][static_cast<size_t>(b)], colour, 2);
+    }
+    for (const Eigen::Vector3d& p : frames[f]) panel.dot(p, colour, 3);
   }
   // Cameras as frusta with an up marker and their names.
   const double depth = 0.11 * s.radius;
@@ -194,6 +198,26 @@ std::string rig_view_png(const Rig& rig,
   s.centre = mean - (mean.dot(s.up) - s.floor) * s.up;
   for (const Camera& cam : rig.cameras())
     s.radius = std::max(s.radius, (cam.center() - s.centre).norm());
+  if (options.fit_points) {
+    // Centre and size from the finite points instead of the cameras.
+    Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+    int n = 0;
+    for (const auto& frame : frames) {
+      for (const Eigen::Vector3d& p : frame) {
+        if (p.allFinite()) sum += p, ++n;
+      }
+    }
+    if (n > 0) {
+      const Eigen::Vector3d m = sum / n;
+      s.centre = m - (m.dot(s.up) - s.floor) * s.up;
+      s.radius = 1;
+      for (const auto& frame : frames) {
+        for (const Eigen::Vector3d& p : frame) {
+          if (p.allFinite()) s.radius = std::max(s.radius, (p - s.centre).norm());
+        }
+      }
+    }
+  }
   s.grid_step = nice_step(s.radius / 4.0);
 
   const int side = options.panel_px;

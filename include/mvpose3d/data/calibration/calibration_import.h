@@ -106,6 +106,13 @@ Rig load_cameras(const std::string& cameras,
                  const std::string& units = "",
                  const std::string& select = "");
 
+// The rig as aniposelib's CameraGroup.dump TOML (the toml format above, read back by
+// import_calibration): tables cam_0, cam_1, ... with name, size, matrix, distortions (OpenCV k1,
+// k2, p1, p2, k3; fisheye k1..k4), rotation (Rodrigues), translation (mm, the rig's unit: read it
+// back with --cameras-units mm), fisheye. Throws Error for a distortion model the format cannot
+// hold (h36m).
+std::string rig_to_toml(const Rig& rig);
+
 // The help text of a --cameras-format option: the known names.
 std::string calibration_format_help();
 

@@ -99,6 +99,20 @@ void render_crop_into(const ImageSource& source,
                       const CropPlan& plan,
                       std::uint8_t* chw);
 
+// A decoded image held by the caller: height rows of width·3 bytes, BGR (OpenCV's order).
+struct BgrImage {
+  const std::uint8_t* bgr = nullptr;
+  int width = 0;
+  int height = 0;
+};
+
+// The same crop as render_crop_into from an image already decoded (a video read frame by frame,
+// `mvpose3d infer`): the same sampling, so the same pixels for the same decoded image.
+void render_crop_from_bgr(const BgrImage& image,
+                          const Camera& original,
+                          const CropPlan& plan,
+                          std::uint8_t* chw);
+
 // Frames of a video (OpenCV's count); throws Error naming the file when it cannot be opened.
 std::int64_t video_frame_count(const std::filesystem::path& file);
 

@@ -72,6 +72,16 @@ struct SyntheticScene {
   std::vector<synthetic::ViewStyle> styles;  // [V]
 };
 
+// What surrounds the subject in a sample's scene, drawn from `rng` in this order: the occluders
+// (data.synthetic.occluders per camera of `rig`, each with occluder_prob, between `subject_mm` and
+// the camera), the light, and the floor (data.synthetic.floor). Shared by the dataset and
+// `mvpose3d data render-session`.
+void add_environment(const SyntheticDataConfig& syn,
+                     const Eigen::Vector3d& subject_mm,
+                     const Rig& rig,
+                     Rng& rng,
+                     synthetic::Scene* scene);
+
 class SyntheticDataset : public MultiviewDataset {
  public:
   // Throws Error for a bad config (unknown rig, too few cameras, bad ranges) naming the key.

@@ -8,6 +8,7 @@
 #include "mvpose3d/geometry/rig.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -20,6 +21,10 @@ struct RigViewOptions {
   double floor = 0;                               // floor height along `up`, world units
   std::vector<bool> flagged;                      // per camera: drawn in red (empty: none)
   int panel_px = 800;                             // each of the two panels is square
+  // Drawn as lines between the points of every frame (a skeleton's (child, parent) joint pairs).
+  std::vector<std::pair<int, int>> bones;
+  // Frame the points rather than the cameras (a close-up of skeletons; cameras may fall outside).
+  bool fit_points = false;
 };
 
 // Two panels side by side: a perspective view from above and to the side, and a top view looking
