@@ -138,14 +138,6 @@ void run(const InferArgs& a) {
   o.checkpoint = a.checkpoint;
   o.config = load_config(a.config, a.overrides);
   o.rig = load_cameras(a.cameras, a.cameras_format, a.cameras_units);
-  if (o.rig.size() != static_cast<std::size_t>(o.config.data.num_views)) {
-    spdlog::info(
-        "the rig has {} cameras, the network was trained on {} (data.num_views): the {} "
-        "views are passed to it as they are",
-        o.rig.size(),
-        o.config.data.num_views,
-        o.rig.size());
-  }
   o.input = a.videos.empty() ? infer::FrameInput::kImageFolders : infer::FrameInput::kVideos;
   for (const auto& s : a.videos.empty() ? a.images : a.videos) o.sources.emplace_back(s);
   for (const auto& f : a.box_files) o.boxes.box_files.emplace_back(f);

@@ -4,6 +4,7 @@
 #include "mvpose3d/data/labeled/image_crop.h"
 #include "mvpose3d/geometry/skeleton.h"
 #include "mvpose3d/mocap/triangulate_keypoints.h"
+#include "mvpose3d/models/view_count.h"
 #include "mvpose3d/ops/triangulate.h"
 
 #include <chrono>
@@ -85,6 +86,17 @@ InferResult run_inference(const InferOptions& o, const BatchSink& sink) {
                     o.input == FrameInput::kVideos ? "videos" : "image folders",
                     o.rig.size(),
                     fmt::join(o.rig.camera_names(), ", ")));
+  }
+  // A rig of another camera count than training: fine for the networks that share their weights
+  // across views, refused (naming the fusion's keys) for the concatenating ones.
+  models::require_view_count_supported(o.config.model,
+                                       o.config.data.num_views,
+                                       static_cast<int64_t>(o.rig.size()),
+                                       "the rig of --cameras");
+  if (o.rig.size() != static_cast<std::size_t>(o.config.data.num_views)) {
+    spdlog::info("the rig has {} cameras, the network was trained on {} (data.num_views)",
+                 o.rig.size(),
+                 o.config.data.num_views);
   }
   InferNetwork network(o.config, o.checkpoint, o.network);
   FrameReader reader(o.sources, o.input);

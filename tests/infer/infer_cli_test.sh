@@ -115,6 +115,29 @@ assert (kp[3:, 1, :, 2] == 0).all() and (kp[:3, 1, :, 2] > 0).all(), "cam2's mis
 assert open(f"{d}/joints3d.trc").readline().startswith("PathFileType")
 PY
 
+# --- 4. another camera count than training (data.num_views = 3) ---------------------------------
+# The symmetric canonical fusion (canonical_pooling = mean) shares its weights across views: the
+# same weights run on a 4-camera rig. The tiny config's own pooling (concat, one channel group per
+# trained view) is refused, naming the keys.
+expect 0 "$bin" data render-session --config "$cfg" --cameras 4 --frames 2 --image-px 96 \
+  --format png --out "$dir/four"
+four_views="$dir/four/images/cam1 $dir/four/images/cam2 $dir/four/images/cam3 $dir/four/images/cam4"
+expect 0 "$bin" train --config "$cfg" --set model.canonical_pooling=mean --set train.steps=1 \
+  --run-dir "$dir/run_mean"
+# shellcheck disable=SC2086
+expect 0 "$bin" infer --checkpoint "$dir/run_mean/checkpoints/last.pt" --config "$cfg" \
+  --set model.canonical_pooling=mean --cameras "$dir/four/rig.yaml" --images $four_views \
+  --boxes $(ls "$dir/four/boxes/"cam*.json) --formats npy --overlays none --out "$dir/out_four"
+has "$err" "the rig has 4 cameras, the network was trained on 3"
+"$py" -c "import numpy as np, sys; a = np.load('$dir/out_four/joints3d.npy'); \
+sys.exit(0 if a.shape == (2, 17, 3) and np.isfinite(a).all() else 1)" ||
+  fail "no finite 3D from the 4-camera rig"
+# shellcheck disable=SC2086
+expect 2 "$bin" infer --checkpoint "$ckpt" --config "$cfg" --cameras "$dir/four/rig.yaml" \
+  --images $four_views --box 0,0,10,10 --out "$dir/bad"
+has "$err" "the rig of --cameras gives 4 cameras, but the network was trained on data.num_views = 3"
+has "$err" "model.canonical_pooling = concat"
+
 # Bad usage: exit 2 with the reason.
 expect 2 "$bin" infer --checkpoint "$ckpt" --config "$cfg" --cameras "$dir/png/rig.yaml" \
   --images "$dir/png/images/cam1" --box 0,0,10,10 --out "$dir/bad"
