@@ -20,6 +20,7 @@
 #include "tools/cmd_infer.h"
 
 #include "mvpose3d/config/run_config.h"
+#include "mvpose3d/core/comma_list.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
 #include "mvpose3d/core/json.h"
@@ -69,18 +70,9 @@ struct InferArgs {
   std::string ground_truth;
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 std::vector<std::int64_t> frame_list(const std::string& text, std::int64_t frames) {
   std::vector<std::int64_t> out;
-  for (const std::string& item : split_list(text)) {
+  for (const std::string& item : split_comma_list(text)) {
     try {
       out.push_back(std::stoll(item));
     } catch (const std::exception&) {
@@ -128,7 +120,7 @@ void run(const InferArgs& a) {
   }
   if (a.threads > 0) at::set_num_threads(a.threads);
   std::vector<mocap::TrackFormat> formats;
-  for (const std::string& f : split_list(a.formats)) {
+  for (const std::string& f : split_comma_list(a.formats)) {
     formats.push_back(parse_enum<mocap::TrackFormat>(f, "--formats"));
   }
   const double to_unit = mocap::millimetres_to(a.units, "--units");

@@ -19,6 +19,7 @@
 //   --weights FILE   [N, V] confidences >= 0 (optional)
 //   --out FILE       [N, 3] float64 world points (0 where invalid)
 //   --mask-out FILE  [N] uint8, 1 where the point is valid (optional)
+#include "mvpose3d/core/comma_list.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/limits.h"
 #include "mvpose3d/core/tensor_npy.h"
@@ -77,15 +78,6 @@ Rig load_cameras(const TriangulateArgs& a) {
   return mvpose3d::load_cameras(a.cameras, a.cameras_format, a.cameras_units);
 }
 
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> names;
-  std::stringstream in(text);
-  for (std::string name; std::getline(in, name, ',');) {
-    if (!name.empty()) names.push_back(name);
-  }
-  return names;
-}
-
 ops::TriangulateOptions solve_options(const TriangulateArgs& a) {
   ops::TriangulateOptions options;
   options.method = ops::triangulation_method_from_string(a.method);
@@ -113,7 +105,7 @@ void run_keypoints(const TriangulateArgs& a) {
   const Rig rig = load_cameras(a);
   mocap::KeypointImportOptions import;
   import.format = parse_enum<mocap::KeypointFormat>(a.keypoints_format, "--keypoints-format");
-  import.camera_names = split_names(a.camera_names);
+  import.camera_names = split_comma_list(a.camera_names);
   import.person = mocap::parse_person_choice(a.person, "--person");
   import.layout = a.layout;
   const auto start = Clock::now();

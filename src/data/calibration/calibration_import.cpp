@@ -3,6 +3,7 @@
 // Total Capture readers of this layer.
 #include "mvpose3d/data/calibration/calibration_import.h"
 
+#include "mvpose3d/core/comma_list.h"
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/h36m/h36m_labels.h"
 #include "mvpose3d/data/totalcapture/totalcapture_files.h"
@@ -157,22 +158,13 @@ std::vector<ImportedCamera> read(const CalibrationImport& request) {
   throw Error("import_calibration: unknown format");
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 // The cameras `select` names, in its order (a group expands to its cameras in file order).
 std::vector<ImportedCamera> select_cameras(const std::vector<ImportedCamera>& all,
                                            const std::string& select,
                                            const std::string& source) {
   if (select.empty()) return all;
   std::vector<ImportedCamera> out;
-  for (const std::string& token : split_commas(select)) {
+  for (const std::string& token : split_comma_list(select)) {
     bool found = false;
     for (const ImportedCamera& cam : all) {
       if (cam.name == token || cam.group == token) {
@@ -303,7 +295,7 @@ Rig load_cameras(const std::string& cameras,
                  const std::string& units,
                  const std::string& select) {
   CalibrationImport request;
-  for (const std::string& path : split_commas(cameras)) request.inputs.emplace_back(path);
+  for (const std::string& path : split_comma_list(cameras)) request.inputs.emplace_back(path);
   try {
     request.format = parse_enum<CalibrationFormat>(format, "--cameras-format");
     if (!units.empty()) request.units = parse_enum<LengthUnit>(units, "--cameras-units");
