@@ -89,6 +89,9 @@ struct CalibrationImport {
   CalibrationFormat format = CalibrationFormat::kRig;
   // The unit of the file's lengths; nullopt = the format's own (format_length_unit).
   std::optional<LengthUnit> units;
+  // The command-line option that sets `units`, named in messages ("--units" for `rig convert`,
+  // "--cameras-units" for the commands that take --cameras).
+  std::string units_option = "--units";
   // Which cameras, in this order: comma-separated names; or a group: Panoptic's camera `type`
   // (vga, hd, kinect-color...), Human3.6M's subject (S1, ...). Empty = all, in file order.
   std::string select;
