@@ -125,10 +125,10 @@ std::vector<ImportedCamera> read(const CalibrationImport& request) {
     }
     case CalibrationFormat::kEasyMocap: {
       const auto [intri, extri] = file_pair(in, "intri.yml", "extri.yml", "easymocap");
-      return calibration::read_easymocap(intri, extri);
+      return calibration::read_easymocap(intri, extri, request.opencv_parse_limit_s);
     }
     case CalibrationFormat::kOpenCv:
-      return calibration::read_opencv_camera(in[0]);
+      return calibration::read_opencv_camera(in[0], request.opencv_parse_limit_s);
     case CalibrationFormat::kToml:
       return calibration::read_toml_calibration(in[0]);
     case CalibrationFormat::kPanoptic:
