@@ -1,6 +1,7 @@
 #include "fuzz_calibration.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/time_limited_child.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,7 +37,7 @@ void exercise_rig(const Rig& rig) {
 
 }  // namespace
 
-void import_calibration_files(CalibrationFormat format,
+bool import_calibration_files(CalibrationFormat format,
                               const std::vector<std::string>& names,
                               const std::vector<std::string>& files,
                               const std::string& select) {
@@ -46,13 +47,17 @@ void import_calibration_files(CalibrationFormat format,
   request.format = format;
   request.units = LengthUnit::kMillimetre;
   request.select = select;
+  request.opencv_parse_limit_s = kFuzzOpenCvParseLimitS;
   for (std::size_t i = 0; i < names.size(); ++i) {
     request.inputs.push_back(write_scratch("calibration/" + names[i], files[i]));
   }
   try {
     exercise_rig(import_calibration(request));
+  } catch (const TimeLimitExceeded&) {
+    return false;
   } catch (const Error&) {
   }
+  return true;
 }
 
 }  // namespace mvpose3d::fuzz

@@ -78,7 +78,10 @@ for t in "${targets[@]}"; do
     echo "   FINDING: see $build/logs/$t.log and $findings/"
     status=1
   fi
-  grep -E "^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$build/logs/$t.log" | tr '\n' ' '
+  # The last lines of the run: "DONE" and the final stats; in fork mode (h36m_hdf5) the last status
+  # line. Without them (a run stopped early) the line stays empty rather than failing the script.
+  { grep -E "^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$build/logs/$t.log" ||
+    grep -E "^#[0-9]+: cov" "$build/logs/$t.log" | tail -n 1 || true; } | tr '\n' ' '
   echo
 done
 exit "$status"

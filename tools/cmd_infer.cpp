@@ -79,8 +79,11 @@ std::vector<std::int64_t> frame_list(const std::string& text, std::int64_t frame
       throw UsageError(fmt::format("--plot-frames {}: '{}' is not a frame number", text, item));
     }
   }
-  if (out.empty()) {  // default: five frames spread over the session
-    for (int k = 0; k < 5; ++k) out.push_back(k * (frames - 1) / 4);
+  if (out.empty()) {  // default: five frames spread over the session, each once
+    const std::int64_t count = std::min<std::int64_t>(5, frames);
+    for (std::int64_t k = 0; k < count; ++k) {
+      out.push_back(count > 1 ? k * (frames - 1) / (count - 1) : 0);
+    }
   }
   return out;
 }

@@ -125,10 +125,10 @@ std::vector<ImportedCamera> read(const CalibrationImport& request) {
     }
     case CalibrationFormat::kEasyMocap: {
       const auto [intri, extri] = file_pair(in, "intri.yml", "extri.yml", "easymocap");
-      return calibration::read_easymocap(intri, extri);
+      return calibration::read_easymocap(intri, extri, request.opencv_parse_limit_s);
     }
     case CalibrationFormat::kOpenCv:
-      return calibration::read_opencv_camera(in[0]);
+      return calibration::read_opencv_camera(in[0], request.opencv_parse_limit_s);
     case CalibrationFormat::kToml:
       return calibration::read_toml_calibration(in[0]);
     case CalibrationFormat::kPanoptic:
@@ -227,7 +227,7 @@ Rig import_calibration(const CalibrationImport& request) {
   const std::vector<ImportedCamera> cameras = select_cameras(read(request), request.select, source);
   const std::string format = to_string(request.format);
 
-  // The unit: --units, else the format's; a format without one needs --units unless every
+  // The unit: the request's, else the format's; a format without one needs it unless every
   // translation is zero (then the unit changes nothing).
   const std::optional<LengthUnit> native = format_length_unit(request.format);
   std::optional<LengthUnit> unit = request.units ? request.units : native;
@@ -237,18 +237,20 @@ Rig import_calibration(const CalibrationImport& request) {
   if (!unit) {
     if (any_translation) {
       throw UsageError(fmt::format(
-          "{}: the {} format does not record its length unit; give it with --units mm|cm|m "
+          "{}: the {} format does not record its length unit; give it with {} mm|cm|m "
           "(Pose2Sim writes m; anipose and freemocap the unit of the board's square size, "
           "usually mm; a COLMAP model has the scale it was given)",
           source,
-          format));
+          format,
+          request.units_option));
     }
     unit = LengthUnit::kMillimetre;
   }
   if (request.units && native && *request.units != *native) {
-    spdlog::warn("{}: lengths read as {} (--units), although the {} format specifies {}",
+    spdlog::warn("{}: lengths read as {} ({}), although the {} format specifies {}",
                  source,
                  to_string(*unit),
+                 request.units_option,
                  format,
                  to_string(*native));
   } else {
@@ -257,9 +259,9 @@ Rig import_calibration(const CalibrationImport& request) {
                  cameras.size(),
                  format,
                  to_string(*unit),
-                 request.units ? "given by --units"
-                 : native      ? "the format's unit"
-                               : "no translation");
+                 request.units ? "given by " + request.units_option
+                 : native      ? std::string("the format's unit")
+                               : std::string("no translation"));
   }
   const double scale = millimetres_per(*unit);
 
@@ -295,6 +297,7 @@ Rig load_cameras(const std::string& cameras,
                  const std::string& units,
                  const std::string& select) {
   CalibrationImport request;
+  request.units_option = "--cameras-units";
   for (const std::string& path : split_comma_list(cameras)) request.inputs.emplace_back(path);
   try {
     request.format = parse_enum<CalibrationFormat>(format, "--cameras-format");

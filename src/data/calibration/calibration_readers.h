@@ -39,10 +39,19 @@ int image_side_px(double value, const std::string& where);
 Distortion opencv_distortion(const std::vector<double>& coefficients, const std::string& where);
 
 // EasyMocap intri.yml + extri.yml; the OpenCV calibration sample's single-camera file (the camera
-// is named by the file's stem). OpenCV FileStorage; throw Error when the build has no OpenCV.
+// is named by the file's stem). OpenCV FileStorage, parsed in a child process that is killed after
+// `parse_limit_s` seconds (OpenCV 4.6's YAML parser can loop for ever; core/time_limited_child.h):
+// then TimeLimitExceeded names the files. Throw Error when the build has no OpenCV.
 std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri,
-                                           const std::filesystem::path& extri);
-std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file);
+                                           const std::filesystem::path& extri,
+                                           double parse_limit_s);
+std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file,
+                                               double parse_limit_s);
+// The same in this process, with no time limit: what the child runs, and what the fuzzer runs
+// after the guarded read has finished (its coverage and sanitizers see only this process).
+std::vector<ImportedCamera> parse_easymocap(const std::filesystem::path& intri,
+                                            const std::filesystem::path& extri);
+std::vector<ImportedCamera> parse_opencv_camera(const std::filesystem::path& file);
 
 // aniposelib / Pose2Sim / freemocap / Caliscope TOML (cpptoml).
 std::vector<ImportedCamera> read_toml_calibration(const std::filesystem::path& file);

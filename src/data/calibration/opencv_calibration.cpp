@@ -13,6 +13,7 @@
 //   named by the file's stem, identity pose unless R (3×3 or Rodrigues 3×1) and T are given.
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/core/file_io.h"
+#include "mvpose3d/core/time_limited_child.h"
 
 #include "data/calibration/calibration_readers.h"
 
@@ -20,8 +21,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <set>
+#include <type_traits>
 
 #include <opencv2/core.hpp>
 
@@ -233,10 +236,100 @@ void set_image_size(const StorageFile& f,
   }
 }
 
+// The cameras as the child process hands them to its parent: the raw bytes of this same program's
+// values, so every double arrives bit for bit (NaN included) with no text round trip.
+void put_bytes(std::string* out, const void* data, std::size_t size) {
+  out->append(static_cast<const char*>(data), size);
+}
+template <class T>
+void put(std::string* out, const T& value) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  put_bytes(out, &value, sizeof value);
+}
+void put(std::string* out, const std::string& text) {
+  put(out, text.size());
+  out->append(text);
+}
+
+std::string to_bytes(const std::vector<ImportedCamera>& cameras) {
+  std::string out;
+  put(&out, cameras.size());
+  for (const ImportedCamera& cam : cameras) {
+    put(&out, cam.name);
+    put(&out, cam.group);
+    put(&out, cam.where);
+    put(&out, cam.intrinsics);
+    put(&out, cam.distortion);
+    put_bytes(&out, cam.rotation.data(), sizeof(double) * 9);
+    put_bytes(&out, cam.translation.data(), sizeof(double) * 3);
+  }
+  return out;
+}
+
+// Reads what to_bytes wrote (in the parent, from its own child).
+class CameraBytes {
+ public:
+  explicit CameraBytes(const std::string& bytes) : bytes_(bytes) {}
+
+  std::vector<ImportedCamera> cameras() {
+    std::vector<ImportedCamera> cameras(get<std::size_t>());
+    for (ImportedCamera& cam : cameras) {
+      cam.name = text();
+      cam.group = text();
+      cam.where = text();
+      cam.intrinsics = get<Intrinsics>();
+      cam.distortion = get<Distortion>();
+      get_bytes(cam.rotation.data(), sizeof(double) * 9);
+      get_bytes(cam.translation.data(), sizeof(double) * 3);
+    }
+    MVPOSE3D_CHECK(
+        at_ == bytes_.size(), "OpenCV calibration reader: {} bytes left over", bytes_.size() - at_);
+    return cameras;
+  }
+
+ private:
+  void get_bytes(void* data, std::size_t size) {
+    MVPOSE3D_CHECK(size <= bytes_.size() - at_, "OpenCV calibration reader: result cut short");
+    std::memcpy(data, bytes_.data() + at_, size);
+    at_ += size;
+  }
+  template <class T>
+  T get() {
+    T value;
+    get_bytes(&value, sizeof value);
+    return value;
+  }
+  std::string text() {
+    const auto size = get<std::size_t>();
+    MVPOSE3D_CHECK(size <= bytes_.size() - at_, "OpenCV calibration reader: result cut short");
+    std::string out = bytes_.substr(at_, size);
+    at_ += size;
+    return out;
+  }
+
+  const std::string& bytes_;
+  std::size_t at_ = 0;
+};
+
+// Runs `parse` in a child process killed after `limit_s` seconds: OpenCV 4.6's YAML parser loops
+// for ever inside FileStorage::open on some malformed files (the smallest found:
+// "%YAML 1.\n---m:n\ne  -\n"; fuzz/library_faults/opencv_calibration/), before any check of ours
+// can run, and no check of the text is known to rule that out.
+template <class Parse>
+std::vector<ImportedCamera> in_time_limited_child(Parse parse,
+                                                  double limit_s,
+                                                  const std::string& files) {
+  const std::string bytes =
+      run_in_time_limited_child([&] { return to_bytes(parse()); },
+                                limit_s,
+                                fmt::format("{}: OpenCV's FileStorage parser", files));
+  return CameraBytes(bytes).cameras();
+}
+
 }  // namespace
 
-std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri_file,
-                                           const std::filesystem::path& extri_file) {
+std::vector<ImportedCamera> parse_easymocap(const std::filesystem::path& intri_file,
+                                            const std::filesystem::path& extri_file) {
   const StorageFile intri(intri_file);
   const StorageFile extri(extri_file);
   const std::vector<std::string> names = intri.names("K_");
@@ -275,7 +368,7 @@ std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri_fi
   return cameras;
 }
 
-std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file) {
+std::vector<ImportedCamera> parse_opencv_camera(const std::filesystem::path& file) {
   const StorageFile f(file);
   ImportedCamera cam;
   cam.name = file.stem().string();
@@ -295,22 +388,46 @@ std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file
   return {cam};
 }
 
+std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri,
+                                           const std::filesystem::path& extri,
+                                           double parse_limit_s) {
+  return in_time_limited_child([&] { return parse_easymocap(intri, extri); },
+                               parse_limit_s,
+                               intri.string() + ", " + extri.string());
+}
+
+std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file,
+                                               double parse_limit_s) {
+  return in_time_limited_child(
+      [&] { return parse_opencv_camera(file); }, parse_limit_s, file.string());
+}
+
 }  // namespace mvpose3d::calibration
 
 #else  // no OpenCV in this build
 
 namespace mvpose3d::calibration {
 
-std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri,
-                                           const std::filesystem::path&) {
+std::vector<ImportedCamera> parse_easymocap(const std::filesystem::path& intri,
+                                            const std::filesystem::path&) {
   throw Error(
       fmt::format("{}: reading OpenCV FileStorage files needs OpenCV, and this build has "
                   "none (configure with MVPOSE3D_WITH_OPENCV=ON)",
                   intri.string()));
 }
 
-std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file) {
-  return read_easymocap(file, file);
+std::vector<ImportedCamera> parse_opencv_camera(const std::filesystem::path& file) {
+  return parse_easymocap(file, file);
+}
+
+std::vector<ImportedCamera> read_easymocap(const std::filesystem::path& intri,
+                                           const std::filesystem::path& extri,
+                                           double) {
+  return parse_easymocap(intri, extri);
+}
+
+std::vector<ImportedCamera> read_opencv_camera(const std::filesystem::path& file, double) {
+  return parse_opencv_camera(file);
 }
 
 }  // namespace mvpose3d::calibration

@@ -76,8 +76,8 @@ H36mDataset::H36mDataset(const DataConfig& data, std::int64_t seed, const std::s
                  "data.num_views is {} but data.h36m.cameras lists {} cameras",
                  data.num_views,
                  cfg.cameras.size());
-  labels_ =
-      std::make_shared<const H36mLabels>(read_h36m_labels(resolve_path(data.root, cfg.labels)));
+  labels_ = std::make_shared<const H36mLabels>(
+      read_h36m_labels_after_trial_read(resolve_path(data.root, cfg.labels)));
   const H36mLabels& file = *labels_;
   const std::string fname = file.file.string();
 

@@ -1,6 +1,7 @@
 #include "mvpose3d/data/h36m/h36m_labels.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/core/time_limited_child.h"
 #include "mvpose3d/data/labeled/hdf5_file.h"
 #include "mvpose3d/geometry/skeleton.h"
 
@@ -10,6 +11,8 @@
 
 #include <ATen/ATen.h>
 #include <Eigen/SVD>
+
+#include "data/labeled/finite_joints.h"
 
 namespace mvpose3d {
 
@@ -196,7 +199,13 @@ void read_lt(const h5::File& f, H36mLabels& out) {
       at::tensor(std::vector<std::int64_t>(kLearnableTriangulationToH36m17.begin(),
                                            kLearnableTriangulationToH36m17.end()),
                  at::kLong);
-  out.joints_world_mm = lt.index_select(1, perm).contiguous();
+  out.joints_world_mm = lt.index_select(1, perm).contiguous();  // [N, 17, 3]
+  require_finite_joints(
+      out.joints_world_mm.data_ptr<double>(),
+      n,
+      h36m17_skeleton().joint_names,
+      3,
+      [&](std::int64_t row) { return fmt::format("{}: /lt/table/keypoints row {}", file, row); });
   // Boxes TLBR (top, left, bottom, right) → LTRB.
   out.boxes_ltrb = at::empty({n, cams, 4}, at::kDouble);
   double* b = out.boxes_ltrb.data_ptr<double>();
@@ -270,6 +279,14 @@ void read_qiu(const h5::File& f, H36mLabels& out) {
   const auto joints_2d = f.read_doubles("/qiu/rows/joints_2d", {m, 17, 2});
   const auto joints_3d = f.read_doubles("/qiu/rows/joints_3d_camera", {m, 17, 3});
   const auto box = f.read_doubles("/qiu/rows/box", {m, 4});
+  // Qiu's joints are in H36M-17 order already.
+  const std::vector<std::string>& joint_names = h36m17_skeleton().joint_names;
+  require_finite_joints(joints_2d.data(), m, joint_names, 2, [&](std::int64_t row) {
+    return fmt::format("{}: /qiu/rows/joints_2d row {}", file, row);
+  });
+  require_finite_joints(joints_3d.data(), m, joint_names, 3, [&](std::int64_t row) {
+    return fmt::format("{}: /qiu/rows/joints_3d_camera row {}", file, row);
+  });
 
   // Frames keyed by (subject, action id, subaction, image id), in that order.
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>,
@@ -403,6 +420,17 @@ H36mLabels read_h36m_labels(const std::filesystem::path& file) {
   }
   for (const std::string& s : out.subjects) subject_number(s, file.string() + ": subject names");
   return out;
+}
+
+H36mLabels read_h36m_labels_after_trial_read(const std::filesystem::path& file, double limit_s) {
+  (void)run_in_time_limited_child(
+      [&] {
+        (void)read_h36m_labels(file);
+        return std::string();
+      },
+      limit_s,
+      file.string() + ": libhdf5 (reading the labels in a child process)");
+  return read_h36m_labels(file);
 }
 
 std::vector<H36mCameraRecord> read_h36m_cameras_h5(const std::filesystem::path& file) {

@@ -12,6 +12,8 @@
 #include <ATen/ATen.h>
 #include <Eigen/SVD>
 
+#include "data/labeled/finite_joints.h"
+
 namespace mvpose3d {
 
 namespace {
@@ -176,6 +178,11 @@ at::Tensor read_totalcapture_positions(const std::filesystem::path& file) {
     for (std::size_t i = 0; i < 63; ++i)
       p[f * 63 + static_cast<std::int64_t>(i)] = values[i] * kInchToMm;
   }
+  // std::stod reads "nan" and "inf".
+  require_finite_joints(p, frames, names, 3, [&](std::int64_t frame) {
+    return fmt::format(
+        "{}:{}: frame {}", file.string(), lines[static_cast<std::size_t>(frame + 1)].first, frame);
+  });
   return out;
 }
 

@@ -198,6 +198,8 @@ std::string rig_view_png(const Rig& rig,
   s.centre = mean - (mean.dot(s.up) - s.floor) * s.up;
   for (const Camera& cam : rig.cameras())
     s.radius = std::max(s.radius, (cam.center() - s.centre).norm());
+  // Where the perspective view looks: the middle of the cameras on the floor, or of the points.
+  Eigen::Vector3d view_target = s.centre;
   if (options.fit_points) {
     // Centre and size from the finite points instead of the cameras.
     Eigen::Vector3d sum = Eigen::Vector3d::Zero();
@@ -210,6 +212,9 @@ std::string rig_view_png(const Rig& rig,
     if (n > 0) {
       const Eigen::Vector3d m = sum / n;
       s.centre = m - (m.dot(s.up) - s.floor) * s.up;
+      // Aimed at the points' middle, not the floor below it, so that standing skeletons stay in
+      // the middle of the panel, clear of the caption at its top.
+      view_target = m;
       s.radius = 1;
       for (const auto& frame : frames) {
         for (const Eigen::Vector3d& p : frame) {
@@ -232,12 +237,14 @@ std::string rig_view_png(const Rig& rig,
         (std::cos(0.52) * (0.8 * s.east - 0.6 * s.north) + std::sin(0.52) * s.up).normalized();
     intr.fx = intr.fy = 0.5 * side * distance / (1.2 * s.radius);
     Panel panel(image(cv::Rect(0, 0, side, side)),
-                Camera::look_at(intr, s.centre + distance * dir, s.centre, s.up));
+                Camera::look_at(intr, view_target + distance * dir, view_target, s.up));
     draw_scene(panel, s, rig, frames, options);
     panel.caption(0, "perspective view");
     panel.caption(1,
                   fmt::format("up: {}   floor grid: {:g} per cell", options.up_label, s.grid_step));
-    panel.caption(2, "cameras: frusta, triangle = image up; red = flagged");
+    panel.caption(2,
+                  options.fit_points ? "framed on the points: cameras may lie outside the view"
+                                     : "cameras: frusta, triangle = image up; red = flagged");
   }
   // Top view: far away and narrow, so nearly orthographic; north points up in the picture.
   {

@@ -4,9 +4,11 @@
 #include "mvpose3d/core/error.h"
 #include "mvpose3d/data/calibration/calibration_import.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gmock/gmock.h>
+#include <iterator>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -191,6 +193,39 @@ TEST_F(CalibrationImportHostile, OpenCvFileWithNulBytesIsRefusedBeforeOpenCvPars
                 std::string(8, '\0') + "\"opencv-matrix\"></d>\n</opencv_storage>\n");
   EXPECT_THAT(import_error({file}, CalibrationFormat::kOpenCv),
               HasSubstr("nul.xml: a NUL byte at offset 50: not a text OpenCV FileStorage file"));
+}
+
+// fuzz/library_faults/opencv_calibration/easymocap_yaml_parser_hang.yml: OpenCV 4.6's YAML parser
+// loops for ever inside FileStorage::open (here the smallest input found, and the fuzzer's
+// EasyMocap pair). OpenCV now parses in a child process that is killed at the time limit.
+TEST_F(CalibrationImportHostile, OpenCvParserThatNeverFinishesIsStoppedAtItsTimeLimitWithAnError) {
+  const auto import_with_limit = [](std::vector<fs::path> inputs, CalibrationFormat format) {
+    return error_of([&] {
+      CalibrationImport request;
+      request.inputs = std::move(inputs);
+      request.format = format;
+      request.units = LengthUnit::kMillimetre;
+      request.opencv_parse_limit_s = 1.0;
+      (void)import_calibration(request);
+    });
+  };
+  const fs::path file = write("hang.yml", "%YAML 1.\n---m:n\ne  -\n");
+  EXPECT_EQ(
+      import_with_limit({file}, CalibrationFormat::kOpenCv),
+      (dir_ / "hang.yml").string() + ": OpenCV's FileStorage parser did not finish within 1 s");
+
+  const char* root = std::getenv("MVPOSE3D_SOURCE_DIR");
+  std::ifstream in((root != nullptr ? fs::path(root) : fs::current_path()) / "fuzz" /
+                       "library_faults" / "opencv_calibration" / "easymocap_yaml_parser_hang.yml",
+                   std::ios::binary);
+  const std::string pair((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t cut = pair.find("\n#---\n");
+  ASSERT_NE(cut, std::string::npos);
+  const fs::path intri = write("intri.yml", pair.substr(0, cut + 1));
+  const fs::path extri = write("extri.yml", pair.substr(cut + 6));
+  EXPECT_THAT(import_with_limit({intri, extri}, CalibrationFormat::kEasyMocap),
+              HasSubstr("intri.yml, " + extri.string() +
+                        ": OpenCV's FileStorage parser did not finish within 1 s"));
 }
 
 // EasyMocap names written as numbers are matched back to their K_<digits> keys; a key of 30 digits

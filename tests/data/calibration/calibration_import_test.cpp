@@ -104,6 +104,13 @@ TEST(CalibrationImport, TomlWithoutUnitsNeedsThem) {
       << e;
 }
 
+TEST(CalibrationImport, UnitErrorNamesTheCallersOption) {
+  // infer and triangulate take the unit as --cameras-units: the message must name that flag.
+  const std::string calib = (fixtures() / "pose2sim" / "Calib.toml").string();
+  const std::string e = error_of([&] { load_cameras(calib, "toml"); });
+  EXPECT_NE(e.find("give it with --cameras-units mm|cm|m"), std::string::npos) << e;
+}
+
 TEST(CalibrationImport, EasyMocapRodriguesMatrixAndLeadingZeros) {
   MVPOSE3D_REQUIRE_OPENCV();
   const fs::path dir = fixtures() / "easymocap";

@@ -8,6 +8,7 @@
 #include "mvpose3d/core/npy.h"
 #include "mvpose3d/data/labeled/hdf5_file.h"
 #include "mvpose3d/data/labeled/image_crop.h"
+#include "mvpose3d/geometry/skeleton.h"
 
 #include <gmock/gmock.h>
 #include <map>
@@ -234,18 +235,78 @@ TEST(H36mLabels, UnaDinosauriaCamerasAndPoses) {
   EXPECT_LT((h36m32_to_h36m17(raw) - truth).abs().max().item<double>(), 1e-9);
 }
 
+// What read_h36m_labels says about `file`, or "no error".
+std::string labels_error(const fs::path& file) {
+  try {
+    read_h36m_labels(file);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A NaN in the labels' keypoints trained a NaN model that exited 0 (issue #20): the reader refuses
+// it at load, naming the file, the row and the joint.
+TEST(H36mLabels, NonFiniteKeypointIsRefusedAtLoadNamingFileRowAndJoint) {
+  MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
+  const fs::path dir = fs::temp_directory_path() / ("h36m_nan_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  // Copies a fixture file and sets one value of one dataset with h5py.
+  const auto spoil = [&](const std::string& from,
+                         const std::string& dataset,
+                         const std::string& index,
+                         const std::string& value) {
+    const fs::path to = dir / ("spoilt_" + from);
+    fs::copy_file(testing::h36m_fixture() / from, to, fs::copy_options::overwrite_existing);
+    const testing::CommandResult r = testing::run_command(
+        "'" + testing::fixture_python() + "' -c \"import h5py; f = h5py.File('" + to.string() +
+        "', 'r+'); f['" + dataset + "'][" + index + "] = float('" + value + "'); f.close()\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    return to;
+  };
+  const std::vector<std::string>& names = h36m17_skeleton().joint_names;
+  // learnable-triangulation's joint 6 is the pelvis, joint 0 of H36M-17.
+  const fs::path lt = spoil("lt.h5", "/lt/table/keypoints", "3, 6, 1", "nan");
+  EXPECT_EQ(labels_error(lt),
+            lt.string() + ": /lt/table/keypoints row 3, joint 0 (" + names[0] +
+                "): y is nan, not a finite number");
+  const fs::path qiu = spoil("qiu.h5", "/qiu/rows/joints_3d_camera", "2, 4, 2", "inf");
+  EXPECT_EQ(labels_error(qiu),
+            qiu.string() + ": /qiu/rows/joints_3d_camera row 2, joint 4 (" + names[4] +
+                "): z is inf, not a finite number");
+  const fs::path qiu_2d = spoil("qiu.h5", "/qiu/rows/joints_2d", "5, 16, 0", "-inf");
+  EXPECT_EQ(labels_error(qiu_2d),
+            qiu_2d.string() + ": /qiu/rows/joints_2d row 5, joint 16 (" + names[16] +
+                "): x is -inf, not a finite number");
+  fs::remove_all(dir);
+}
+
+// fuzz/library_faults/h36m_hdf5/hdf5_global_heap_hang.h5: libhdf5 1.10 loops for ever inside
+// H5Aread on a corrupted global heap. The datasets read labels after a trial read in a child
+// process that is killed at the time limit.
+TEST(H36mLabels, LabelsFileOnWhichLibhdf5NeverFinishesIsStoppedAtTheTimeLimitWithAnError) {
+  const fs::path file =
+      testing::source_root() / "fuzz/library_faults/h36m_hdf5/hdf5_global_heap_hang.h5";
+  try {
+    (void)read_h36m_labels_after_trial_read(file, 2.0);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              file.string() +
+                  ": libhdf5 (reading the labels in a child process) did not finish within 2 s");
+  }
+  // A good file reads as without the trial.
+  MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
+  const H36mLabels direct = read_h36m_labels(testing::h36m_fixture() / "lt.h5");
+  const H36mLabels tried = read_h36m_labels_after_trial_read(testing::h36m_fixture() / "lt.h5");
+  EXPECT_TRUE(at::equal(direct.joints_world_mm, tried.joints_world_mm));
+  EXPECT_EQ(direct.frame, tried.frame);
+}
+
 TEST(H36mLabels, BadFilesAreRefusedNamingFileExpectedAndFound) {
   MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
   const fs::path dir = fs::temp_directory_path() / ("h36m_bad_files_" + std::to_string(getpid()));
   fs::create_directories(dir);
-  const auto message = [](const fs::path& p) {
-    try {
-      read_h36m_labels(p);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   // A labels file with the given attributes and, optionally, numbers where names belong.
   const auto write = [&](const std::string& name, bool with_format, bool numbers) {
     h5::File f = h5::File::create(dir / name);
@@ -256,22 +317,22 @@ TEST(H36mLabels, BadFilesAreRefusedNamingFileExpectedAndFound) {
     if (numbers) f.write_i64("/lt/subject_names", {2}, values);
   };
   write("no_format.h5", false, false);
-  EXPECT_THAT(message(dir / "no_format.h5"),
+  EXPECT_THAT(labels_error(dir / "no_format.h5"),
               HasSubstr("no_format.h5: expected an attribute 'format' on /, found none"));
   write("no_table.h5", true, false);
-  EXPECT_THAT(message(dir / "no_table.h5"),
+  EXPECT_THAT(labels_error(dir / "no_table.h5"),
               HasSubstr("no_table.h5: expected a dataset /lt/subject_names, found none"));
   write("numbers.h5", true, true);
-  EXPECT_THAT(message(dir / "numbers.h5"),
+  EXPECT_THAT(labels_error(dir / "numbers.h5"),
               HasSubstr("numbers.h5: dataset /lt/subject_names: expected strings, found integer"));
   // A truncated HDF5 file and a file that is not HDF5 at all.
   const std::string good = testing::file_contents(testing::h36m_fixture() / "lt.h5");
   std::ofstream(dir / "truncated.h5", std::ios::binary) << good.substr(0, good.size() / 3);
-  EXPECT_THAT(message(dir / "truncated.h5"), HasSubstr("truncated.h5"));
+  EXPECT_THAT(labels_error(dir / "truncated.h5"), HasSubstr("truncated.h5"));
   std::ofstream(dir / "text.h5") << "not hdf5\n";
-  EXPECT_THAT(message(dir / "text.h5"),
+  EXPECT_THAT(labels_error(dir / "text.h5"),
               HasSubstr("text.h5: expected an HDF5 file, found something else"));
-  EXPECT_THAT(message(dir / "missing.h5"), HasSubstr("missing.h5: no such file"));
+  EXPECT_THAT(labels_error(dir / "missing.h5"), HasSubstr("missing.h5: no such file"));
   // una-dinosauria files without the expected datasets.
   try {
     read_h36m_positions_h5(dir / "numbers.h5");

@@ -158,6 +158,29 @@ TEST(TotalCaptureFiles, BadFilesNameFileLineExpectedAndFound) {
                         "found 60 numbers"));
 }
 
+// A NaN in the ground-truth positions (std::stod reads "nan") trained a NaN model that exited 0
+// (issue #20): the reader refuses it at load, naming the file, line, frame and joint.
+TEST(TotalCaptureFiles, NonFinitePositionIsRefusedAtLoadNamingFileLineFrameAndJoint) {
+  const fs::path file = fs::temp_directory_path() / ("tc_nan_" + std::to_string(getpid()) + ".txt");
+  {
+    std::ofstream out(file);
+    out << fmt::format("{}\n", fmt::join(vicon21_skeleton().joint_names, " "));
+    for (int frame = 0; frame < 2; ++frame) {
+      for (int i = 0; i < 63; ++i) out << (frame == 1 && i == 4 ? "nan" : "1.5") << ' ';
+      out << '\n';
+    }
+  }
+  try {
+    (void)read_totalcapture_positions(file);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              file.string() + ":3: frame 1, joint 1 (" + vicon21_skeleton().joint_names[1] +
+                  "): y is nan, not a finite number");
+  }
+  fs::remove(file);
+}
+
 // fuzz_totalcapture: "89414914284 1" as the header and "0 1e300 0 239" as image bounds were
 // converted to int unchecked (undefined behaviour).
 TEST(TotalCaptureFiles, AbsurdCameraCountOrImageBoundsAreErrorsNotUndefinedBehaviour) {

@@ -67,6 +67,10 @@ struct EnumNames<CalibrationFormat> {
 // holds it). The calibration importers and the Total Capture reader check against it.
 inline constexpr int kMaxImageSidePx = 1 << 16;
 
+// How long OpenCV may take to parse an easymocap or opencv calibration (a real one takes
+// milliseconds; the files are at most 16 MiB).
+inline constexpr double kOpenCvParseLimitS = 20.0;
+
 // A length unit of a calibration file.
 enum class LengthUnit { kMillimetre, kCentimetre, kMetre };
 
@@ -89,9 +93,15 @@ struct CalibrationImport {
   CalibrationFormat format = CalibrationFormat::kRig;
   // The unit of the file's lengths; nullopt = the format's own (format_length_unit).
   std::optional<LengthUnit> units;
+  // The command-line option that sets `units`, named in messages ("--units" for `rig convert`,
+  // "--cameras-units" for the commands that take --cameras).
+  std::string units_option = "--units";
   // Which cameras, in this order: comma-separated names; or a group: Panoptic's camera `type`
   // (vga, hd, kinect-color...), Human3.6M's subject (S1, ...). Empty = all, in file order.
   std::string select;
+  // easymocap and opencv: OpenCV's FileStorage parser runs in a child process killed after this
+  // many seconds (OpenCV 4.6 loops for ever on some malformed YAML; docs/reliability.md).
+  double opencv_parse_limit_s = kOpenCvParseLimitS;
 };
 
 // Reads the calibration, scales it to mm, selects cameras; the rig's name is the first input's

@@ -62,6 +62,19 @@ struct H36mLabels {
 // and what was expected and found (missing datasets, wrong shapes or types, unknown names).
 H36mLabels read_h36m_labels(const std::filesystem::path& file);
 
+// How long the trial read of read_h36m_labels_after_trial_read may take (the full
+// learnable-triangulation labels, about 60 MB, read in seconds).
+inline constexpr double kH36mLabelsTrialReadLimitS = 300.0;
+
+// read_h36m_labels, after a trial read of the same file in a child process that is killed after
+// `limit_s` seconds: libhdf5 1.10 can loop for ever, or read far out of bounds, inside H5Aread on
+// a corrupted global heap, before any check of ours (fuzz/library_faults/h36m_hdf5/). Such a file
+// gives an Error naming it ("...: libhdf5 did not finish reading it within 300 s", or the signal
+// it died of) instead of a hang or a crash. The file is read twice, the second time from the
+// page cache.
+H36mLabels read_h36m_labels_after_trial_read(const std::filesystem::path& file,
+                                             double limit_s = kH36mLabelsTrialReadLimitS);
+
 // Nominal image size of a camera serial (1000×1002 for 54138969 and 60457274, else 1000×1000).
 Intrinsics h36m_nominal_intrinsics(const std::string& serial);
 
