@@ -64,4 +64,12 @@ struct PointSearchResult {
 // The search for one flagged point (the rules: include/mvpose3d/ops/robust_triangulate.h).
 PointSearchResult search_point(const PointInputs& in, const PointSearchSettings& settings);
 
+// The searches of `count` flagged points, each with search_point's result, faster: the candidates
+// of a subset-search round, and the steps of several points' worst-view-first chains, are solved
+// together on SIMD vectors.
+void search_points(const PointInputs* in,
+                   int64_t count,
+                   const PointSearchSettings& settings,
+                   PointSearchResult* out);
+
 }  // namespace mvpose3d::ops::detail
