@@ -25,10 +25,13 @@ struct SolveFrame {
   double proj[12 * kMaxRobustViews];  // [V, 3, 4]
   double centre[3] = {0, 0, 0};
   double scale = 1;
+  // The world matrices transposed, [12, V]: world_proj[c][v] is entry c of view v's 3x4 matrix, so
+  // that the reprojection errors of all the views are one vectorised loop.
+  double world_proj[12][kMaxRobustViews];
 };
 
 // Fills `frame` from the world matrices proj_from_world [V, 3, 4] (normalised like the fused
-// kernel when `normalize`, else copied).
+// kernel when `normalize`, else copied; world_proj transposed).
 void make_solve_frame(const double* proj_from_world, int views, bool normalize, SolveFrame& frame);
 
 struct PointSearchSettings {

@@ -1,7 +1,7 @@
 // robust_triangulate's CPU route, one block at a time (mvpose3d/ops/robust_block.h). Compiled
-// without the kernel's SIMD flags, like robust_triangulate.cpp was for these passes: the
-// reprojection errors must round as they did there (no FMA contraction), so that the flagged
-// points and the reported errors stay bit for bit the same.
+// with the kernel's SIMD flags but without FMA contraction (-ffp-contract=off,
+// src/ops/CMakeLists.txt): the reprojection errors must round as robust_triangulate.cpp's (built
+// without FMA) did, so that the flagged points and the reported errors stay bit for bit the same.
 #include "mvpose3d/ops/robust_block.h"
 
 #include <algorithm>
@@ -97,8 +97,16 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
     const double* w = b.weights + views * i;
     bool* used = b.views_used + views * i;
     for (int v = 0; v < views; ++v) used[v] = b.valid[i] && w[v] > 0;
-    const detail::UsedViewErrors error =
-        detail::used_view_errors(X, b.points2d_px + 2 * views * i, s.proj, used, views);
+    // The matrices transposed ([12, V], the search's frame.world_proj), so that the loop over
+    // views vectorises.
+    double view_error[detail::kMaxErrorViews];
+    detail::view_errors_px(
+        X,
+        b.points2d_px + 2 * views * i,
+        [&s](int c, int64_t v) { return s.frame.world_proj[c][v]; },
+        views,
+        view_error);
+    const detail::UsedViewErrors error = detail::reduce_used_views(view_error, used, views);
     const double mean = error.mean_px, largest = error.worst_px;
     b.reproj_error_px[i] = b.valid[i] ? mean : NAN;
     if (!rejecting || !b.valid[i] || !(largest > options.max_reproj_px)) continue;

@@ -21,17 +21,15 @@ ViewMask lowest_views(int count) {
 // The point's available views in increasing order ("local" view k is view[k]) and each one's
 // share of the normal matrix, w^2 (r_x r_x^T + r_y r_y^T) in the solve frame (packed upper
 // triangle, as Sym4): a subset's matrix is the sum of its views' shares.
-// For the reprojection errors, the world matrices and the detections of those views, view by view
-// in the last index, so that the errors of all the views are one vectorised loop (view_errors).
 struct GatheredViews {
+  const PointInputs* in = nullptr;
   int count = 0;
   int view[kMaxRobustViews];
   double share[kMaxRobustViews][10];
-  double proj[12][kMaxRobustViews];     // [12, k]: row-major 3x4 world matrix of local view k
-  double observed[2][kMaxRobustViews];  // [2, k] px
 };
 
 void gather_views(const PointInputs& in, GatheredViews& g) {
+  g.in = &in;
   g.count = 0;
   for (int v = 0; v < in.views; ++v) {
     if (!((in.available >> v) & 1)) continue;
@@ -50,9 +48,6 @@ void gather_views(const PointInputs& in, GatheredViews& g) {
     sym4_add_outer(s, rx, w2);
     sym4_add_outer(s, ry, w2);
     for (int c = 0; c < 10; ++c) g.share[k][c] = s.m[c];
-    for (int c = 0; c < 12; ++c) g.proj[c][k] = in.proj_from_world[12 * v + c];
-    g.observed[0][k] = u;
-    g.observed[1][k] = t;
   }
 }
 
@@ -73,18 +68,21 @@ struct Candidate {
   int worst_view = -1;  // local index
 };
 
-// error[k]: the reprojection error of local view k at the world point x (infinite when the point
-// is behind the camera), for every gathered view at once (a loop over views GCC vectorises).
+// error[v]: the reprojection error of view v at the world point x (infinite when the point is
+// behind the camera), for every view of the point at once, available or not (a loop over views
+// GCC vectorises; the callers read the available ones).
 void view_errors(const GatheredViews& g, const double x[3], double* error) {
-  const double(*p)[kMaxRobustViews] = g.proj;
-  for (int k = 0; k < g.count; ++k) {
-    const double u = p[0][k] * x[0] + p[1][k] * x[1] + p[2][k] * x[2] + p[3][k];
-    const double w = p[4][k] * x[0] + p[5][k] * x[1] + p[6][k] * x[2] + p[7][k];
-    const double depth = p[8][k] * x[0] + p[9][k] * x[1] + p[10][k] * x[2] + p[11][k];
+  const PointInputs& in = *g.in;
+  const double(*p)[kMaxRobustViews] = in.frame->world_proj;
+  const double* observed = in.points2d_px;
+  for (int v = 0; v < in.views; ++v) {
+    const double u = p[0][v] * x[0] + p[1][v] * x[1] + p[2][v] * x[2] + p[3][v];
+    const double w = p[4][v] * x[0] + p[5][v] * x[1] + p[6][v] * x[2] + p[7][v];
+    const double depth = p[8][v] * x[0] + p[9][v] * x[1] + p[10][v] * x[2] + p[11][v];
     const double inverse_depth = 1.0 / depth;
-    const double dx = u * inverse_depth - g.observed[0][k];
-    const double dy = w * inverse_depth - g.observed[1][k];
-    error[k] = depth > 0 ? std::sqrt(dx * dx + dy * dy) : std::numeric_limits<double>::infinity();
+    const double dx = u * inverse_depth - observed[2 * v];
+    const double dy = w * inverse_depth - observed[2 * v + 1];
+    error[v] = depth > 0 ? std::sqrt(dx * dx + dy * dy) : std::numeric_limits<double>::infinity();
   }
 }
 
@@ -96,11 +94,12 @@ void measure(const GatheredViews& g, ViewMask local, Candidate& c) {
   int count = 0, worst_view = -1;
   for (int k = 0; k < g.count; ++k) {
     if (!((local >> k) & 1)) continue;
-    if (worst_view < 0 || error[k] > worst) {
-      worst = error[k];
+    const double e = error[g.view[k]];
+    if (worst_view < 0 || e > worst) {
+      worst = e;
       worst_view = k;
     }
-    sum += error[k];
+    sum += e;
     ++count;
   }
   c.worst_px = worst;
@@ -340,7 +339,9 @@ void worst_view_first(const PointInputs* in,
     double error[kMaxRobustViews];
     view_errors(g[p], h.c.point, error);
     for (int k = 0; k < g[p].count; ++k) {
-      if (((left_out >> k) & 1) && error[k] <= s.max_reproj_px) agreeing[p] |= ViewMask{1} << k;
+      if (((left_out >> k) & 1) && error[g[p].view[k]] <= s.max_reproj_px) {
+        agreeing[p] |= ViewMask{1} << k;
+      }
     }
     if (agreeing[p] == 0) continue;
     jobs[queued] = Job{&in[p], &g[p], h.current | agreeing[p]};
@@ -366,6 +367,9 @@ void worst_view_first(const PointInputs* in,
 }  // namespace
 
 void make_solve_frame(const double* proj_from_world, int views, bool normalize, SolveFrame& frame) {
+  for (int v = 0; v < views; ++v) {
+    for (int c = 0; c < 12; ++c) frame.world_proj[c][v] = proj_from_world[12 * v + c];
+  }
   if (normalize) {
     normalize_projections<double>(proj_from_world, views, frame.proj, frame.centre, &frame.scale);
     return;
