@@ -44,17 +44,22 @@ void undistort_view(const Camera& camera, int64_t v, int64_t views, int64_t n, d
 // [count, V, 2] px, NaN where missing, and w [count, V] the confidences, 0 where missing.
 void gather_points(
     const Keypoints2d& keypoints, int64_t first, int64_t count, double* xy, double* w) {
-  const int64_t views = keypoints.views(), joints = keypoints.joints();
-  for (int64_t r = 0; r < count; ++r) {
-    const int64_t f = (first + r) / joints, j = (first + r) % joints;
+  const int64_t views = keypoints.views(), joints = keypoints.joints(), last = first + count;
+  // In the keypoints' order (frame, view, joint), so that they are read sequentially.
+  for (int64_t f = first / joints; f * joints < last; ++f) {
+    const int64_t j_begin = std::max<int64_t>(0, first - f * joints);
+    const int64_t j_end = std::min<int64_t>(joints, last - f * joints);
     for (int64_t v = 0; v < views; ++v) {
-      const std::size_t k = keypoints.at(f, v, j);
-      const int64_t slot = r * views + v;
-      const double c = keypoints.confidence[k];
-      const bool present = c > 0;
-      xy[2 * slot] = present ? keypoints.xy_px[2 * k] : NAN;
-      xy[2 * slot + 1] = present ? keypoints.xy_px[2 * k + 1] : NAN;
-      w[slot] = present ? c : 0.0;
+      const std::size_t row = keypoints.at(f, v, 0);
+      for (int64_t j = j_begin; j < j_end; ++j) {
+        const std::size_t k = row + static_cast<std::size_t>(j);
+        const int64_t slot = (f * joints + j - first) * views + v;
+        const double c = keypoints.confidence[k];
+        const bool present = c > 0;
+        xy[2 * slot] = present ? keypoints.xy_px[2 * k] : NAN;
+        xy[2 * slot + 1] = present ? keypoints.xy_px[2 * k + 1] : NAN;
+        w[slot] = present ? c : 0.0;
+      }
     }
   }
 }

@@ -156,36 +156,55 @@ struct Job {
 // kSolveLanes candidates per instruction (one candidate's chain of dependent operations leaves the
 // FMA units idle), each lane bit for bit the scalar fast path (fast_eigen_start with the exact
 // scaling); the slow path and the reprojections per candidate as in solve().
+// Vectors of candidates solve_jobs runs step by step together, as the kernel does (kChunk in
+// ops/cpu/triangulate_cpu.cpp): one vector's chain of dependent operations leaves the FMA units
+// idle, two overlap.
+constexpr int kSolveVectors = 2;
+
 void solve_jobs(const Job* jobs, int count, const PointSearchSettings& s, Candidate* out) {
   const SolveSettings& settings = s.solve;
   const SolveVec angle_tolerance = splat<SolveVec>(settings.angle_tolerance);
   const SolveVec degenerate_det = splat<SolveVec>(settings.degenerate_det);
   const SolveVec max_distance = splat<SolveVec>(settings.max_distance);
-  for (int first = 0; first < count; first += kSolveLanes) {
-    const int lanes = count - first < kSolveLanes ? count - first : kSolveLanes;
-    double m[kSolveLanes][10];
+  constexpr int kStep = kSolveVectors * kSolveLanes;
+  for (int first = 0; first < count; first += kStep) {
+    const int lanes = count - first < kStep ? count - first : kStep;
+    const int vectors = (lanes + kSolveLanes - 1) / kSolveLanes;
+    double m[kStep][10];
     for (int l = 0; l < lanes; ++l) sum_shares(*jobs[first + l].g, jobs[first + l].local, m[l]);
-    SolveVec mv[10], a[10], j[10], w[4], v[4], inv_last;
-    for (int k = 0; k < 10; ++k) {
-      for (int l = 0; l < kSolveLanes; ++l) mv[k][l] = m[l < lanes ? l : lanes - 1][k];
+    SolveVec mv[kSolveVectors][10], a[kSolveVectors][10], j[kSolveVectors][10], w[kSolveVectors][4],
+        v[kSolveVectors][4], inv_last[kSolveVectors];
+    decltype(SolveVec{} != SolveVec{}) ok[kSolveVectors];
+    for (int c = 0; c < vectors; ++c) {
+      for (int k = 0; k < 10; ++k) {
+        for (int l = 0; l < kSolveLanes; ++l) {
+          const int lane = c * kSolveLanes + l;
+          mv[c][k][l] = m[lane < lanes ? lane : lanes - 1][k];
+        }
+      }
     }
-    fast_eigen_start<SolveVec, true>(mv, a, j, w);
-    fast_eigen_iterate<kFastIterations>(j, w);
-    const auto ok =
-        fast_eigen_certify(a, w, angle_tolerance, degenerate_det, max_distance, v, &inv_last);
-    for (int l = 0; l < lanes; ++l) {
-      const Job& job = jobs[first + l];
+    for (int c = 0; c < vectors; ++c) fast_eigen_start<SolveVec, true>(mv[c], a[c], j[c], w[c]);
+    for (int c = 0; c < vectors; ++c) fast_eigen_iterate<kFastIterations>(j[c], w[c]);
+    for (int c = 0; c < vectors; ++c) {
+      ok[c] = fast_eigen_certify(
+          a[c], w[c], angle_tolerance, degenerate_det, max_distance, v[c], &inv_last[c]);
+    }
+    for (int lane = 0; lane < lanes; ++lane) {
+      const int c = lane / kSolveLanes, l = lane % kSolveLanes;
+      const Job& job = jobs[first + lane];
       const SolveFrame& f = *job.in->frame;
-      Candidate& c = out[first + l];
-      c = Candidate();
-      if (non_finite(m[l])) continue;
-      if (ok[l]) {
-        for (int k = 0; k < 3; ++k) c.point[k] = f.centre[k] + v[k][l] * (f.scale * inv_last[l]);
-      } else if (!solve_slow(m[l], settings, f, c.point)) {
+      Candidate& cand = out[first + lane];
+      cand = Candidate();
+      if (non_finite(m[lane])) continue;
+      if (ok[c][l]) {
+        for (int k = 0; k < 3; ++k) {
+          cand.point[k] = f.centre[k] + v[c][k][l] * (f.scale * inv_last[c][l]);
+        }
+      } else if (!solve_slow(m[lane], settings, f, cand.point)) {
         continue;
       }
-      c.valid = true;
-      measure(*job.g, job.local, c);
+      cand.valid = true;
+      measure(*job.g, job.local, cand);
     }
   }
 }
