@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -114,14 +113,12 @@ void triangulate_in_blocks(const Rig& rig,
   const at::Tensor proj = cameras_to_tensors(rig).proj_from_world.to(at::kDouble).contiguous();
   const ops::RobustBlockSolver solver(proj.data_ptr<double>(), static_cast<int>(views), options);
   constexpr int64_t kBlock = ops::RobustBlockSolver::kBlockPoints;
-  std::mutex counts_mutex;
-  ops::RobustCounts counts;
-  at::parallel_for(0, (n + kBlock - 1) / kBlock, 1, [&](int64_t begin, int64_t end) {
+  ops::RobustBlockSolver::for_blocks(n, [&](int64_t begin, int64_t end) {
     std::vector<double> xy(kBlock * views * 2), w(kBlock * views), points(kBlock * 3),
         error(kBlock);
     std::unique_ptr<bool[]> valid(new bool[kBlock]), used(new bool[kBlock * views]);
     std::vector<uint8_t> status(kBlock);
-    ops::RobustCounts task;
+    ops::RobustCounts counts;
     for (int64_t block = begin; block < end; ++block) {
       const int64_t first = block * kBlock;
       ops::RobustBlock b;
@@ -135,7 +132,7 @@ void triangulate_in_blocks(const Rig& rig,
       b.reproj_error_px = error.data();
       b.views_used = used.get();
       b.status = status.data();
-      task += solver.solve(b);
+      counts += solver.solve(b);
       store_points(first,
                    b.count,
                    points.data(),
@@ -145,13 +142,8 @@ void triangulate_in_blocks(const Rig& rig,
                    w.data(),
                    out.tracks);
     }
-    const std::lock_guard<std::mutex> lock(counts_mutex);
-    counts += task;
-  });
-  out.solves = counts.solves;
-  out.flagged = counts.flagged;
-  out.unresolved = counts.unresolved;
-  out.fell_back = counts.fell_back;
+    return counts;
+  }).store(out);
 }
 
 // Other solve methods: every point at once through ops::robust_triangulate.
@@ -175,10 +167,7 @@ void triangulate_at_once(const Rig& rig,
   undistort_detections(rig, n, xy);
   const at::Tensor proj = cameras_to_tensors(rig).proj_from_world;  // [V, 3, 4]
   const ops::RobustTriangulation solved = ops::robust_triangulate(points2d, proj, weights, options);
-  out.solves = solved.solves;
-  out.flagged = solved.flagged;
-  out.unresolved = solved.unresolved;
-  out.fell_back = solved.fell_back;
+  ops::RobustCounts{solved.solves, solved.flagged, solved.unresolved, solved.fell_back}.store(out);
   at::parallel_for(0, frames, kFramesPerTask, [&](int64_t begin, int64_t end) {
     const int64_t first = begin * joints;
     store_points(first,

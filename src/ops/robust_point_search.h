@@ -9,6 +9,8 @@
 // evaluation around a 20 ns solve. Here the normal matrix of a subset is the sum of its views'
 // 4x4 contributions, computed once per point, so a candidate is ten additions per view, one 4x4
 // eigen-solve and one reprojection per view.
+// The candidates of a subset-search round, and the steps of several points' worst-view-first
+// chains run in lockstep (search_points), are solved together on SIMD vectors.
 #pragma once
 
 #include <cstdint>

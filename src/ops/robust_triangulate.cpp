@@ -11,7 +11,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -313,10 +312,8 @@ RobustTriangulation triangulate_in_blocks(const at::Tensor& points2d_in,  // [N,
   const at::Tensor status = at::empty({n}, at::kByte);
   const RobustBlockSolver solver(proj.data_ptr<double>(), static_cast<int>(views), options);
   constexpr int64_t kBlock = RobustBlockSolver::kBlockPoints;
-  std::mutex counts_mutex;
-  RobustCounts counts;
-  at::parallel_for(0, (n + kBlock - 1) / kBlock, 1, [&](int64_t begin, int64_t end) {
-    RobustCounts task;
+  RobustBlockSolver::for_blocks(n, [&](int64_t begin, int64_t end) {
+    RobustCounts counts;
     for (int64_t block = begin; block < end; ++block) {
       const int64_t first = block * kBlock;
       RobustBlock b;
@@ -328,15 +325,10 @@ RobustTriangulation triangulate_in_blocks(const at::Tensor& points2d_in,  // [N,
       b.reproj_error_px = out.reproj_error_px.data_ptr<double>() + first;
       b.views_used = out.views_used.data_ptr<bool>() + first * views;
       b.status = status.data_ptr<uint8_t>() + first;
-      task += solver.solve(b);
+      counts += solver.solve(b);
     }
-    const std::lock_guard<std::mutex> lock(counts_mutex);
-    counts += task;
-  });
-  out.solves = counts.solves;
-  out.flagged = counts.flagged;
-  out.unresolved = counts.unresolved;
-  out.fell_back = counts.fell_back;
+    return counts;
+  }).store(out);
   return out;
 }
 

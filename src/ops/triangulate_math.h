@@ -648,8 +648,9 @@ constexpr int kFastIterations = 6;
 // out-of-order core; one vector's chain through all steps is several hundred cycles long).
 
 // The scaling factor of fast_eigen_start: pow2_reciprocal, or with kExactScale 1 / x for vectors
-// too, so that each lane of a vector is bit for bit the scalar path's (the per-point outlier
-// search solves its candidates in vectors and must match its scalar solves).
+// too, as the scalar path scales (the per-point outlier search solves its candidates in vectors;
+// scaled so, its results stayed within 1.6e-12 mm of its former scalar solves on the issue-17
+// session, docs/benchmarks.md).
 template <bool kExactScale, typename T>
 MVPOSE3D_FAST_PATH T scale_reciprocal(T x) {
   if constexpr (kExactScale) {

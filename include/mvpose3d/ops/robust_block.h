@@ -12,6 +12,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+
+#include <ATen/Parallel.h>
 
 namespace mvpose3d::ops {
 
@@ -34,6 +37,14 @@ struct RobustCounts {
   int64_t unresolved = 0;
   int64_t fell_back = 0;
   RobustCounts& operator+=(const RobustCounts& other);
+  // Into a result with the same four counters (RobustTriangulation, KeypointTriangulation).
+  template <typename Result>
+  void store(Result& out) const {
+    out.solves = solves;
+    out.flagged = flagged;
+    out.unresolved = unresolved;
+    out.fell_back = fell_back;
+  }
 };
 
 class RobustBlockSolver {
@@ -56,6 +67,20 @@ class RobustBlockSolver {
 
   // Points per block that keeps a block's arrays in the caches (about 100 KB at 8 views).
   static constexpr int64_t kBlockPoints = 1024;
+
+  // The blocks of `points` points in parallel (at::parallel_for): each thread calls
+  // task(first_block, end_block) -> RobustCounts once for its range; returns their sum.
+  template <typename Task>
+  static RobustCounts for_blocks(int64_t points, const Task& task) {
+    std::mutex mutex;
+    RobustCounts total;
+    at::parallel_for(0, (points + kBlockPoints - 1) / kBlockPoints, 1, [&](int64_t b, int64_t e) {
+      const RobustCounts counts = task(b, e);
+      const std::lock_guard<std::mutex> lock(mutex);
+      total += counts;
+    });
+    return total;
+  }
 
  private:
   struct State;

@@ -137,7 +137,7 @@ bool solve_slow(const double m[10],
   return true;
 }
 
-// Candidates solved together on SIMD vectors (solve_batch): as wide as the build's registers.
+// Candidates solved together on SIMD vectors (solve_jobs): as wide as the build's registers.
 #if defined(__AVX512F__)
 using SolveVec = Double8;
 #else
@@ -152,10 +152,11 @@ struct Job {
   ViewMask local;
 };
 
-// solve() for `count` candidates at once, of one point or of several: their fast paths run
-// kSolveLanes candidates per instruction (one candidate's chain of dependent operations leaves the
-// FMA units idle), each lane bit for bit the scalar fast path (fast_eigen_start with the exact
-// scaling); the slow path and the reprojections per candidate as in solve().
+// Solves `count` candidates, of one point or of several, as the fused kernel solves a point
+// (certified fast path, else the exact slow path; the same statuses make a candidate invalid) and
+// measures each. The fast paths run kSolveLanes candidates per instruction (one candidate's chain
+// of dependent operations leaves the FMA units idle), with the scalar path's exact 1 / trace
+// scaling (fast_eigen_start<T, true>).
 // Vectors of candidates solve_jobs runs step by step together, as the kernel does (kChunk in
 // ops/cpu/triangulate_cpu.cpp): one vector's chain of dependent operations leaves the FMA units
 // idle, two overlap.
@@ -225,7 +226,7 @@ void subset_search(const PointInputs& in,
                    PointSearchResult& r) {
   const bool greedy = g.count > s.max_exhaustive_views;
   ViewMask current = lowest_views(g.count);
-  // A round's candidates are solved kBatch at a time (solve_batch), then considered in order.
+  // A round's candidates are solved kBatch at a time (solve_jobs), then considered in order.
   constexpr int kBatch = 8 * kSolveLanes;
   Job batch[kBatch];
   Candidate solved[kBatch];
