@@ -89,19 +89,21 @@ void view_errors(const GatheredViews& g, const double x[3], double* error) {
 void measure(const GatheredViews& g, ViewMask local, Candidate& c) {
   double error[kMaxRobustViews];
   view_errors(g, c.point, error);
-  // In locals, not in `c`: stores to it in the loop would wait on each other.
+  // In locals, not in `c`: stores to it in the loop would wait on each other. Without branches
+  // (selects): which view is the worst is a coin toss the branch predictor loses. Adding 0 for the
+  // views left out keeps the sum bit for bit that of the views in, in the same order (errors are
+  // not negative).
   double sum = 0, worst = 0;
-  int count = 0, worst_view = -1;
+  int worst_view = -1;
   for (int k = 0; k < g.count; ++k) {
-    if (!((local >> k) & 1)) continue;
+    const bool in = (local >> k) & 1;
     const double e = error[g.view[k]];
-    if (worst_view < 0 || e > worst) {
-      worst = e;
-      worst_view = k;
-    }
-    sum += e;
-    ++count;
+    const bool take = in && (worst_view < 0 || e > worst);
+    worst = take ? e : worst;
+    worst_view = take ? k : worst_view;
+    sum += in ? e : 0.0;
   }
+  const int count = count_views(local & lowest_views(g.count));
   c.worst_px = worst;
   c.worst_view = worst_view;
   c.mean_px = count > 0 ? sum / count : 0.0;
