@@ -9,6 +9,8 @@
 // evaluation around a 20 ns solve. Here the normal matrix of a subset is the sum of its views'
 // 4x4 contributions, computed once per point, so a candidate is ten additions per view, one 4x4
 // eigen-solve and one reprojection per view.
+// The candidates of a subset-search round, and the steps of several points' worst-view-first
+// chains run in lockstep (search_points), are solved together on SIMD vectors.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +27,13 @@ struct SolveFrame {
   double proj[12 * kMaxRobustViews];  // [V, 3, 4]
   double centre[3] = {0, 0, 0};
   double scale = 1;
+  // The world matrices transposed, [12, V]: world_proj[c][v] is entry c of view v's 3x4 matrix, so
+  // that the reprojection errors of all the views are one vectorised loop.
+  double world_proj[12][kMaxRobustViews];
 };
 
 // Fills `frame` from the world matrices proj_from_world [V, 3, 4] (normalised like the fused
-// kernel when `normalize`, else copied).
+// kernel when `normalize`, else copied; world_proj transposed).
 void make_solve_frame(const double* proj_from_world, int views, bool normalize, SolveFrame& frame);
 
 struct PointSearchSettings {
@@ -63,5 +68,13 @@ struct PointSearchResult {
 
 // The search for one flagged point (the rules: include/mvpose3d/ops/robust_triangulate.h).
 PointSearchResult search_point(const PointInputs& in, const PointSearchSettings& settings);
+
+// The searches of `count` flagged points, each with search_point's result, faster: the candidates
+// of a subset-search round, and the steps of several points' worst-view-first chains, are solved
+// together on SIMD vectors.
+void search_points(const PointInputs* in,
+                   int64_t count,
+                   const PointSearchSettings& settings,
+                   PointSearchResult* out);
 
 }  // namespace mvpose3d::ops::detail

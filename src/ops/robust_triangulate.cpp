@@ -3,6 +3,7 @@
 #include "mvpose3d/ops/robust_triangulate.h"
 
 #include "mvpose3d/core/error.h"
+#include "mvpose3d/ops/robust_block.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,11 +16,13 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "ops/fused_settings.h"
 #include "ops/robust_point_search.h"
+#include "ops/used_view_errors.h"
 
 namespace mvpose3d::ops {
 
@@ -156,25 +159,14 @@ SubsetErrors subset_errors(const at::Tensor& points3d_in,
   double* mean = out.mean.data_ptr<double>();
   at::parallel_for(0, m, 2048, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      double largest = 0.0, sum = 0.0;
-      int count = 0;
-      const double* X = x + 3 * i;
-      for (int64_t v = 0; v < views; ++v) {
-        if (!use[i * views + v]) continue;
-        const double* P = p_all + 12 * (per_point ? i * views + v : v);
-        const double u = P[0] * X[0] + P[1] * X[1] + P[2] * X[2] + P[3];
-        const double w = P[4] * X[0] + P[5] * X[1] + P[6] * X[2] + P[7];
-        const double depth = P[8] * X[0] + P[9] * X[1] + P[10] * X[2] + P[11];
-        const double* o = obs + 2 * (i * views + v);
-        const double dx = u / depth - o[0], dy = w / depth - o[1];
-        const double error =
-            depth > 0 ? std::sqrt(dx * dx + dy * dy) : std::numeric_limits<double>::infinity();
-        largest = std::max(largest, error);
-        sum += error;
-        ++count;
-      }
-      worst[i] = largest;
-      mean[i] = count > 0 ? sum / count : 0.0;
+      const detail::UsedViewErrors e =
+          detail::used_view_errors(x + 3 * i,
+                                   obs + 2 * views * i,
+                                   p_all + (per_point ? 12 * views * i : 0),
+                                   use + views * i,
+                                   views);
+      worst[i] = e.worst_px;
+      mean[i] = e.mean_px;
     }
   });
   return out;
@@ -302,6 +294,44 @@ void search_per_point(const at::Tensor& points2d_in,   // [N, V, 2] float64
   out.fell_back += fell_back.load();
 }
 
+// The CPU route of the fused float64 solve with one set of matrices: RobustBlockSolver over blocks
+// of points in parallel, writing into the result's tensors (no [N, V] temporaries).
+RobustTriangulation triangulate_in_blocks(const at::Tensor& points2d_in,  // [N, V, 2] float64
+                                          const at::Tensor& proj_in,      // [V, 3, 4] float64
+                                          const at::Tensor& weights_in,   // [N, V] float64
+                                          const RobustTriangulateOptions& options) {
+  const at::Tensor points2d = points2d_in.contiguous();
+  const at::Tensor proj = proj_in.contiguous();
+  const at::Tensor weights = weights_in.contiguous().clone();  // the solver zeroes unusable views
+  const int64_t n = points2d.size(0), views = points2d.size(1);
+  RobustTriangulation out;
+  out.points3d = at::empty({n, 3}, at::kDouble);
+  out.valid = at::empty({n}, at::kBool);
+  out.reproj_error_px = at::empty({n}, at::kDouble);
+  out.views_used = at::empty({n, views}, at::kBool);
+  const at::Tensor status = at::empty({n}, at::kByte);
+  const RobustBlockSolver solver(proj.data_ptr<double>(), static_cast<int>(views), options);
+  constexpr int64_t kBlock = RobustBlockSolver::kBlockPoints;
+  RobustBlockSolver::for_blocks(n, [&](int64_t begin, int64_t end) {
+    RobustCounts counts;
+    for (int64_t block = begin; block < end; ++block) {
+      const int64_t first = block * kBlock;
+      RobustBlock b;
+      b.count = std::min(kBlock, n - first);
+      b.points2d_px = points2d.data_ptr<double>() + first * views * 2;
+      b.weights = weights.data_ptr<double>() + first * views;
+      b.points3d = out.points3d.data_ptr<double>() + first * 3;
+      b.valid = out.valid.data_ptr<bool>() + first;
+      b.reproj_error_px = out.reproj_error_px.data_ptr<double>() + first;
+      b.views_used = out.views_used.data_ptr<bool>() + first * views;
+      b.status = status.data_ptr<uint8_t>() + first;
+      counts += solver.solve(b);
+    }
+    return counts;
+  }).store(out);
+  return out;
+}
+
 }  // namespace
 
 RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
@@ -344,6 +374,10 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
                  n,
                  views,
                  shape_text(weights));
+  if (!points2d.is_cuda() && !per_point_proj && RobustBlockSolver::supports(options) &&
+      !options.solve.strict && !(at::GradMode::is_enabled() && proj.requires_grad())) {
+    return triangulate_in_blocks(points2d, proj, weights, options);
+  }
   at::Tensor available;  // [N, V] bool
   usable_views(points2d, options, weights, available);
 

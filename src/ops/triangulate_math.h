@@ -647,17 +647,30 @@ constexpr int kFastIterations = 6;
 // step over two vectors of points before the next (their dependency chains then overlap in the
 // out-of-order core; one vector's chain through all steps is several hundred cycles long).
 
-// Step 1: Mn = M scaled to trace in [1/2, 1] in `a`, the scaled adjugate J of Mn and the start
-// w = J e4.
-template <typename T>
+// The scaling factor of fast_eigen_start: pow2_reciprocal, or with kExactScale 1 / x for vectors
+// too, as the scalar path scales (the per-point outlier search solves its candidates in vectors;
+// scaled so, its results stayed within 1.6e-12 mm of its former scalar solves on the issue-17
+// session, docs/benchmarks.md).
+template <bool kExactScale, typename T>
+MVPOSE3D_FAST_PATH T scale_reciprocal(T x) {
+  if constexpr (kExactScale) {
+    return splat<T>(1.0) / x;
+  } else {
+    return pow2_reciprocal(x);
+  }
+}
+
+// Step 1: Mn = M scaled to trace in [1/2, 1] (exactly 1 with kExactScale) in `a`, the scaled
+// adjugate J of Mn and the start w = J e4.
+template <typename T, bool kExactScale = false>
 MVPOSE3D_FAST_PATH void fast_eigen_start(const T m[10], T a[10], T j[10], T w[4]) {
-  const T it = pow2_reciprocal(m[0] + m[4] + m[7] + m[9]);
+  const T it = scale_reciprocal<kExactScale>(m[0] + m[4] + m[7] + m[9]);
   for (int k = 0; k < 10; ++k) a[k] = m[k] * it;
   adjugate4(a, minors4(a), j);
   // adj(M) / trace(adj(M)) up to a factor in [1/2, 1]: eigenvalues (prod_{j != k} l_j) over their
   // sum, the largest in [1/8, 1], so the products below neither underflow nor overflow, in float32
   // too.
-  const T jt = pow2_reciprocal(j[0] + j[4] + j[7] + j[9]);
+  const T jt = scale_reciprocal<kExactScale>(j[0] + j[4] + j[7] + j[9]);
   for (int k = 0; k < 10; ++k) j[k] *= jt;
   w[0] = j[3];  // adj(M) e4
   w[1] = j[6];

@@ -197,6 +197,46 @@ TEST(RobustTriangulate, PerPointProjectionsGiveTheSharedResult) {
   }
 }
 
+TEST(RobustTriangulate, BlocksGiveTheTensorRouteBitForBit) {
+  // The shared matrices take RobustBlockSolver's route (blocks of 1024 points, no [N, V]
+  // temporaries); per-point matrices the tensor route (usable views, ops::triangulate, the
+  // error pass, the search). 2500 points: two full blocks and a partial one, with missing
+  // detections, confidences below the threshold, points left with too few views, and outliers.
+  const int64_t n = 2500, views = 7;
+  const NoisyScene s = corrupted_scene(n, {1, 5}, 23, views);
+  auto gen = at::detail::createCPUGenerator(29);
+  at::Tensor points2d = s.points2d.clone();
+  const at::Tensor missing = at::rand({n, views}, gen, at::kDouble) < 0.1;  // [N, V]
+  points2d.masked_fill_(missing.unsqueeze(-1), NAN);
+  at::Tensor weights = at::rand({n, views}, gen, at::kDouble);  // [N, V]
+  weights.narrow(0, 0, 40).narrow(1, 2, 5).fill_(0.05);         // below min_confidence
+  RobustTriangulateOptions options;
+  options.max_reproj_px = 6.0;
+  options.min_confidence = 0.1;
+  options.min_views = 3;
+  const at::Tensor per_point = s.proj.unsqueeze(0).expand({n, views, 3, 4}).contiguous();
+  for (const OutlierSearch search : {OutlierSearch::kSubsets, OutlierSearch::kWorstViewFirst}) {
+    options.search = search;
+    const at::Tensor weights_before = weights.clone();
+    const RobustTriangulation blocks = robust_triangulate(points2d, s.proj, weights, options);
+    const RobustTriangulation tensors = robust_triangulate(points2d, per_point, weights, options);
+    EXPECT_TRUE(at::equal(weights, weights_before)) << "the caller's weights changed";
+    EXPECT_TRUE(at::equal(blocks.valid, tensors.valid)) << to_string(search);
+    EXPECT_TRUE(at::equal(blocks.views_used, tensors.views_used)) << to_string(search);
+    EXPECT_TRUE(at::equal(blocks.points3d, tensors.points3d)) << to_string(search);
+    // NaN where invalid in both; equal elsewhere.
+    EXPECT_TRUE(at::equal(blocks.reproj_error_px.isnan(), tensors.reproj_error_px.isnan()));
+    EXPECT_TRUE(
+        at::equal(blocks.reproj_error_px.nan_to_num(-1), tensors.reproj_error_px.nan_to_num(-1)));
+    EXPECT_EQ(blocks.solves, tensors.solves);
+    EXPECT_EQ(blocks.flagged, tensors.flagged);
+    EXPECT_EQ(blocks.unresolved, tensors.unresolved);
+    EXPECT_EQ(blocks.fell_back, tensors.fell_back);
+    EXPECT_GT(blocks.flagged, 500);
+    EXPECT_LT(blocks.valid.sum().item<int64_t>(), n);  // some points had too few views
+  }
+}
+
 TEST(RobustTriangulate, WorstViewFirstNeedsTheFusedMethod) {
   const NoisyScene s = corrupted_scene(4, {}, 7);
   RobustTriangulateOptions options;

@@ -1,6 +1,8 @@
 // Keypoints of a calibrated rig to 3D tracks: each camera's model undistorts its detections, then
-// ops::robust_triangulate solves every frame and joint at once (confidence threshold, minimum
-// views, outlier-view rejection).
+// robust triangulation (confidence threshold, minimum views, outlier-view rejection) solves every
+// frame and joint: with the fused float64 solve (the default) block by block, gathered from the
+// keypoints and stored into the tracks in parallel (ops::RobustBlockSolver, no [F*J, V] arrays);
+// otherwise all at once with ops::robust_triangulate. Both give the same tracks.
 #pragma once
 
 #include "mvpose3d/geometry/rig.h"

@@ -27,9 +27,11 @@
 //
 // With the fused method in float64 (the default) the search runs per flagged point on the CPU
 // (ops/robust_point_search.h: the normal matrix of a subset is the sum of its views' shares, so a
-// candidate costs one 4x4 eigen-solve and its reprojections, no tensor operations), in parallel
-// over the points; CUDA inputs are copied to the CPU for it. Other methods and float32 use the
-// batched rounds on ops::triangulate (subset search only).
+// candidate costs one 4x4 eigen-solve and its reprojections, no tensor operations; candidates are
+// solved several at a time on SIMD vectors), in parallel over the points; CUDA inputs are copied
+// to the CPU for it. On CPU inputs with one set of matrices [V, 3, 4] the whole triangulation runs
+// block by block (mvpose3d/ops/robust_block.h), without [N, V] temporaries. Other methods and
+// float32 use the batched rounds on ops::triangulate (subset search only).
 #pragma once
 
 #include "mvpose3d/ops/triangulate.h"

@@ -14,6 +14,7 @@
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
+#include "ops/forward_block.h"
 #include "ops/triangulate_kernels.h"
 
 namespace mvpose3d::ops::detail {
@@ -208,97 +209,127 @@ MVPOSE3D_FAST_PATH void accumulate_vector(const scalar_t* x,
   }
 }
 
+// Solves points [first, last) of one group whose matrices (in the solve frame) are `proj`, with
+// X_world = centre + scale * X: the forward kernel's work for one task, also called on raw arrays
+// by triangulate_forward_block_cpu. `vec` (eigenvectors) may be nullptr.
 template <typename scalar_t, typename acc_t>
-void forward_kernel(const ForwardParams& params, FusedForward& result) {
+void forward_range(const scalar_t* x,        // [N, V, 2]
+                   const scalar_t* weights,  // [N, V] or nullptr
+                   const acc_t* proj,        // [V, 3, 4]
+                   const acc_t cache_centre[3],
+                   acc_t cache_scale,
+                   int num_views,
+                   int64_t first_point,
+                   int64_t last_point,
+                   const SolveSettings& settings,
+                   scalar_t* out,  // [N, 3]
+                   acc_t* vec,     // [N, 4] or nullptr
+                   uint8_t* st,    // [N]
+                   bool* valid) {  // [N]
   using Vec = typename Lanes<acc_t>::Vec;
   constexpr int kW = kWidth<acc_t>;
+  const Vec angle_tol = splat<Vec>(settings.angle_tolerance);
+  const Vec det_min = splat<Vec>(static_cast<acc_t>(settings.degenerate_det));
+  const Vec max_dist = splat<Vec>(static_cast<acc_t>(settings.max_distance));
+  const Vec centre[3] = {
+      splat<Vec>(cache_centre[0]), splat<Vec>(cache_centre[1]), splat<Vec>(cache_centre[2])};
+  const Vec scale = splat<Vec>(cache_scale);
+  for (int64_t chunk = first_point; chunk < last_point; chunk += kChunk * kW) {
+    const int64_t chunk_points = std::min<int64_t>(kChunk * kW, last_point - chunk);
+    const int vectors = static_cast<int>((chunk_points + kW - 1) / kW);
+    const auto count_of = [&](int c) {
+      return static_cast<int>(std::min<int64_t>(kW, chunk_points - int64_t{c} * kW));
+    };
+    // Each step runs over the chunk's vectors before the next one starts (see kChunk).
+    Vec m[kChunk][10], a[kChunk][10], j[kChunk][10], w[kChunk][4], v[kChunk][4], inv_last[kChunk];
+    Mask<acc_t> ok[kChunk];
+    uint8_t pre[kChunk][kW];
+    for (int c = 0; c < vectors; ++c) {
+      const int64_t first = chunk + int64_t{c} * kW;
+      accumulate_vector<acc_t>(x + first * 2 * num_views,
+                               weights ? weights + first * num_views : nullptr,
+                               proj,
+                               num_views,
+                               count_of(c),
+                               m[c],
+                               pre[c]);
+    }
+    for (int c = 0; c < vectors; ++c) fast_eigen_start(m[c], a[c], j[c], w[c]);
+    for (int c = 0; c < vectors; ++c) fast_eigen_iterate<kFastIterations>(j[c], w[c]);
+    for (int c = 0; c < vectors; ++c) {
+      ok[c] = fast_eigen_certify(a[c], w[c], angle_tol, det_min, max_dist, v[c], &inv_last[c]);
+    }
+    for (int c = 0; c < vectors; ++c) {
+      const int64_t first = chunk + int64_t{c} * kW;
+      const int count = count_of(c);
+      const Vec f = scale * inv_last[c];
+      const Vec point[3] = {
+          centre[0] + v[c][0] * f, centre[1] + v[c][1] * f, centre[2] + v[c][2] * f};
+      bool all_good = count == kW && !vec && all_lanes(ok[c]);
+      for (int lane = 0; lane < kW; ++lane) all_good &= pre[c][lane] == kValid;
+      if (all_good) {
+        // The common case: every lane valid and certified, no eigenvectors kept.
+        scalar_t* o = out + 3 * first;
+        for (int lane = 0; lane < kW; ++lane) {
+          for (int k = 0; k < 3; ++k) o[3 * lane + k] = static_cast<scalar_t>(point[k][lane]);
+        }
+        std::memset(st + first, kValid, kW);
+        std::fill(valid + first, valid + first + kW, true);
+        continue;
+      }
+      for (int lane = 0; lane < count; ++lane) {
+        const int64_t i = first + lane;
+        uint8_t code = pre[c][lane];
+        acc_t vi[4] = {v[c][0][lane], v[c][1][lane], v[c][2][lane], v[c][3][lane]};
+        acc_t xi[3] = {point[0][lane], point[1][lane], point[2][lane]};
+        if (code == kValid && !ok[c][lane]) {
+          // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow path.
+          Sym4<acc_t> mi;
+          for (int k = 0; k < 10; ++k) mi.m[k] = m[c][k][lane];
+          acc_t lambda = 0;
+          int iterations = 0;
+          code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
+          for (int k = 0; k < 3; ++k) xi[k] = cache_centre[k] + vi[k] * (cache_scale / vi[3]);
+        }
+        const bool good = code == kValid;
+        st[i] = code;
+        valid[i] = good;
+        if (vec) {
+          for (int k = 0; k < 4; ++k) vec[4 * i + k] = good ? vi[k] : acc_t(0);
+        }
+        for (int k = 0; k < 3; ++k) out[3 * i + k] = good ? static_cast<scalar_t>(xi[k]) : 0;
+      }
+    }
+  }
+}
+
+template <typename scalar_t, typename acc_t>
+void forward_kernel(const ForwardParams& params, FusedForward& result) {
   const SolveSettings& settings = params.settings;
   const KernelInputs<scalar_t> in(params);
   scalar_t* out = result.points.data_ptr<scalar_t>();
   acc_t* vec = result.eigenvector.numel() ? result.eigenvector.data_ptr<acc_t>() : nullptr;
   uint8_t* st = result.status.data_ptr<uint8_t>();
   bool* valid = result.valid.data_ptr<bool>();
-  const Vec angle_tol = splat<Vec>(settings.angle_tolerance);
-  const Vec det_min = splat<Vec>(static_cast<acc_t>(settings.degenerate_det));
-  const Vec max_dist = splat<Vec>(static_cast<acc_t>(settings.max_distance));
   const int64_t tasks = in.groups * in.blocks_per_group;
   at::parallel_for(0, tasks, 1, [&](int64_t task_begin, int64_t task_end) {
     GroupCache<scalar_t, acc_t> cache;
     for (int64_t task = task_begin; task < task_end; ++task) {
       const Task tk = task_of(task, in.per_group, in.blocks_per_group);
       cache.load(in.proj, tk.group, in.num_views, settings.normalize_in_kernel);
-      const Vec centre[3] = {
-          splat<Vec>(cache.centre[0]), splat<Vec>(cache.centre[1]), splat<Vec>(cache.centre[2])};
-      const Vec scale = splat<Vec>(cache.scale);
-      for (int64_t chunk = tk.first; chunk < tk.last; chunk += kChunk * kW) {
-        const int64_t chunk_points = std::min<int64_t>(kChunk * kW, tk.last - chunk);
-        const int vectors = static_cast<int>((chunk_points + kW - 1) / kW);
-        const auto count_of = [&](int c) {
-          return static_cast<int>(std::min<int64_t>(kW, chunk_points - int64_t{c} * kW));
-        };
-        // Each step runs over the chunk's vectors before the next one starts (see kChunk).
-        Vec m[kChunk][10], a[kChunk][10], j[kChunk][10], w[kChunk][4], v[kChunk][4],
-            inv_last[kChunk];
-        Mask<acc_t> ok[kChunk];
-        uint8_t pre[kChunk][kW];
-        for (int c = 0; c < vectors; ++c) {
-          const int64_t first = chunk + int64_t{c} * kW;
-          accumulate_vector<acc_t>(in.x + first * 2 * in.num_views,
-                                   in.weights ? in.weights + first * in.num_views : nullptr,
-                                   cache.proj.data(),
-                                   in.num_views,
-                                   count_of(c),
-                                   m[c],
-                                   pre[c]);
-        }
-        for (int c = 0; c < vectors; ++c) fast_eigen_start(m[c], a[c], j[c], w[c]);
-        for (int c = 0; c < vectors; ++c) fast_eigen_iterate<kFastIterations>(j[c], w[c]);
-        for (int c = 0; c < vectors; ++c) {
-          ok[c] = fast_eigen_certify(a[c], w[c], angle_tol, det_min, max_dist, v[c], &inv_last[c]);
-        }
-        for (int c = 0; c < vectors; ++c) {
-          const int64_t first = chunk + int64_t{c} * kW;
-          const int count = count_of(c);
-          const Vec f = scale * inv_last[c];
-          const Vec point[3] = {
-              centre[0] + v[c][0] * f, centre[1] + v[c][1] * f, centre[2] + v[c][2] * f};
-          bool all_good = count == kW && !vec && all_lanes(ok[c]);
-          for (int lane = 0; lane < kW; ++lane) all_good &= pre[c][lane] == kValid;
-          if (all_good) {
-            // The common case: every lane valid and certified, no eigenvectors kept.
-            scalar_t* o = out + 3 * first;
-            for (int lane = 0; lane < kW; ++lane) {
-              for (int k = 0; k < 3; ++k) o[3 * lane + k] = static_cast<scalar_t>(point[k][lane]);
-            }
-            std::memset(st + first, kValid, kW);
-            std::fill(valid + first, valid + first + kW, true);
-            continue;
-          }
-          for (int lane = 0; lane < count; ++lane) {
-            const int64_t i = first + lane;
-            uint8_t code = pre[c][lane];
-            acc_t vi[4] = {v[c][0][lane], v[c][1][lane], v[c][2][lane], v[c][3][lane]};
-            acc_t xi[3] = {point[0][lane], point[1][lane], point[2][lane]};
-            if (code == kValid && !ok[c][lane]) {
-              // Rare: slow convergence, degenerate geometry or a point at infinity. Exact slow
-              // path.
-              Sym4<acc_t> mi;
-              for (int k = 0; k < 10; ++k) mi.m[k] = m[c][k][lane];
-              acc_t lambda = 0;
-              int iterations = 0;
-              code = smallest_eigenvector(mi, settings, vi, &lambda, &iterations);
-              for (int k = 0; k < 3; ++k) xi[k] = cache.centre[k] + vi[k] * (cache.scale / vi[3]);
-            }
-            const bool good = code == kValid;
-            st[i] = code;
-            valid[i] = good;
-            if (vec) {
-              for (int k = 0; k < 4; ++k) vec[4 * i + k] = good ? vi[k] : acc_t(0);
-            }
-            for (int k = 0; k < 3; ++k) out[3 * i + k] = good ? static_cast<scalar_t>(xi[k]) : 0;
-          }
-        }
-      }
+      forward_range<scalar_t, acc_t>(in.x,
+                                     in.weights,
+                                     cache.proj.data(),
+                                     cache.centre,
+                                     cache.scale,
+                                     in.num_views,
+                                     tk.first,
+                                     tk.last,
+                                     settings,
+                                     out,
+                                     vec,
+                                     st,
+                                     valid);
     }
   });
 }
@@ -418,6 +449,32 @@ FusedForward triangulate_forward_cpu(const ForwardParams& params) {
     });
   });
   return result;
+}
+
+void triangulate_forward_block_cpu(const double* x,
+                                   const double* weights,
+                                   const double* proj_from_world,
+                                   int num_views,
+                                   int64_t count,
+                                   const SolveSettings& settings,
+                                   double* points,
+                                   uint8_t* status,
+                                   bool* valid) {
+  GroupCache<double, double> cache;
+  cache.load(proj_from_world, 0, num_views, settings.normalize_in_kernel);
+  forward_range<double, double>(x,
+                                weights,
+                                cache.proj.data(),
+                                cache.centre,
+                                cache.scale,
+                                num_views,
+                                0,
+                                count,
+                                settings,
+                                points,
+                                nullptr,
+                                status,
+                                valid);
 }
 
 FusedGrads triangulate_backward_cpu(const BackwardParams& params) {
