@@ -194,7 +194,7 @@ KeypointTriangulation triangulate_keypoints(const Rig& rig,
   t.view_names = keypoints.view_names;
   t.unit = "mm";
   t.resize_invalid(keypoints.frames);
-  if (ops::RobustBlockSolver::supports(options) && !options.solve.strict) {
+  if (ops::RobustBlockSolver::supports(options)) {
     triangulate_in_blocks(rig, keypoints, options, out);
   } else {
     triangulate_at_once(rig, keypoints, options, out);

@@ -375,7 +375,7 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
                  views,
                  shape_text(weights));
   if (!points2d.is_cuda() && !per_point_proj && RobustBlockSolver::supports(options) &&
-      !options.solve.strict && !(at::GradMode::is_enabled() && proj.requires_grad())) {
+      !(at::GradMode::is_enabled() && proj.requires_grad())) {
     return triangulate_in_blocks(points2d, proj, weights, options);
   }
   at::Tensor available;  // [N, V] bool

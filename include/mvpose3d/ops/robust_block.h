@@ -49,7 +49,7 @@ struct RobustCounts {
 
 class RobustBlockSolver {
  public:
-  // True where this route applies: the fused method accumulating in float64 (else
+  // True where this route applies: the fused method accumulating in float64, not strict (else
   // robust_triangulate uses batched tensor rounds).
   static bool supports(const RobustTriangulateOptions& options);
 

@@ -29,14 +29,13 @@ struct RobustBlockSolver::State {
   const double* proj = nullptr;  // [V, 3, 4] world, the caller's
   int views = 0;
   RobustTriangulateOptions options;
-  detail::SolveSettings full_solve;  // the full solve's, normalising in the kernel
   detail::PointSearchSettings search;
   detail::SolveFrame frame;  // the search's solve frame of proj
 };
 
 bool RobustBlockSolver::supports(const RobustTriangulateOptions& options) {
   return options.solve.method == TriangulationMethod::kFused &&
-         options.solve.accumulate == at::kDouble;
+         options.solve.accumulate == at::kDouble && !options.solve.strict;
 }
 
 RobustBlockSolver::RobustBlockSolver(const double* proj_from_world,
@@ -47,8 +46,8 @@ RobustBlockSolver::RobustBlockSolver(const double* proj_from_world,
   s.proj = proj_from_world;
   s.views = views;
   s.options = options;
-  // ops::triangulate normalises in the kernel for the fused method without gradients.
-  s.full_solve = detail::fused_settings(options.solve, options.solve.normalize);
+  // ops::triangulate normalises in the kernel for the fused method without gradients; the full
+  // solve and the search's candidates use the same settings.
   s.search.solve = detail::fused_settings(options.solve, options.solve.normalize);
   s.search.normalize = options.solve.normalize;
   s.search.max_reproj_px = options.max_reproj_px;
@@ -84,7 +83,7 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
                                         s.proj,
                                         views,
                                         b.count,
-                                        s.full_solve,
+                                        s.search.solve,
                                         b.points3d,
                                         b.status,
                                         b.valid);
@@ -97,6 +96,10 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
     const double* w = b.weights + views * i;
     bool* used = b.views_used + views * i;
     for (int v = 0; v < views; ++v) used[v] = b.valid[i] && w[v] > 0;
+    if (!b.valid[i]) {  // no solve: no error to measure, nothing to search
+      b.reproj_error_px[i] = NAN;
+      continue;
+    }
     // The matrices transposed ([12, V], the search's frame.world_proj), so that the loop over
     // views vectorises.
     double view_error[detail::kMaxErrorViews];
@@ -108,8 +111,8 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
         view_error);
     const detail::UsedViewErrors error = detail::reduce_used_views(view_error, used, views);
     const double mean = error.mean_px, largest = error.worst_px;
-    b.reproj_error_px[i] = b.valid[i] ? mean : NAN;
-    if (!rejecting || !b.valid[i] || !(largest > options.max_reproj_px)) continue;
+    b.reproj_error_px[i] = mean;
+    if (!rejecting || !(largest > options.max_reproj_px)) continue;
     ++counts.flagged;
     detail::PointInputs in;
     in.points2d_px = b.points2d_px + 2 * views * i;
