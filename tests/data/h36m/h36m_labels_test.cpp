@@ -295,7 +295,7 @@ TEST(H36mLabels, LabelsFileOnWhichLibhdf5NeverFinishesIsStoppedAtTheTimeLimitWit
               file.string() +
                   ": libhdf5 (reading the labels in a child process) did not finish within 2 s");
   }
-  // A good file reads as without the trial.
+  // A good file passes the trial read (its child ends cleanly) and is then read as without it.
   MVPOSE3D_REQUIRE_FIXTURE_PYTHON();
   const H36mLabels direct = read_h36m_labels(testing::h36m_fixture() / "lt.h5");
   const H36mLabels tried = read_h36m_labels_after_trial_read(testing::h36m_fixture() / "lt.h5");
