@@ -11,9 +11,23 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "core/write_all.h"
+
 namespace mvpose3d {
 
 namespace fs = std::filesystem;
+
+int detail::write_all(int fd, const std::string& content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
 
 namespace {
 
@@ -75,19 +89,6 @@ int open_regular(const fs::path& path, std::uintmax_t max_bytes, std::uintmax_t*
                     describe_bytes(max_bytes)));
   }
   return fd;
-}
-
-// Writes all of `content` to `fd` (retrying short writes and EINTR); returns 0 or the errno.
-int write_all(int fd, const std::string& content) {
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    if (n == 0) return EIO;
-    done += static_cast<std::size_t>(n);
-  }
-  return 0;
 }
 
 bool process_alive(long pid) {
@@ -162,7 +163,7 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
     if (fd < 0)
       throw Error(
           fmt::format("{}: cannot open for writing ({})", tmp.string(), std::strerror(errno)));
-    int error = write_all(fd, content);
+    int error = detail::write_all(fd, content);
     // close() reports what a file system deferred (NFS, quotas): checked like every write.
     if (::close(fd) != 0 && error == 0) error = errno;
     if (error != 0) {
@@ -188,7 +189,7 @@ void append_to_file(const fs::path& path, const std::string& content) {
         fmt::format("{}: cannot open for appending ({})", path.string(), std::strerror(errno)));
   struct stat st {};
   const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
-  int error = write_all(fd, content);
+  int error = detail::write_all(fd, content);
   // A write that stopped part-way is taken back, so the file never ends mid-line.
   if (error != 0 && before >= 0) {
     const int ignored = ::ftruncate(fd, before);  // best effort: the write's error is reported

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/write_all.h"
+
 namespace mvpose3d {
 
 namespace {
@@ -20,18 +22,6 @@ constexpr char kResult = 'R';
 constexpr char kError = 'E';
 constexpr char kUsageError = 'U';
 constexpr char kOtherException = 'X';
-
-// Writes all of `bytes` to `fd`; false when the parent is gone.
-bool write_all(int fd, const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 [[noreturn]] void run_child(const std::function<std::string()>& work, int fd) {
   std::string message;
@@ -48,7 +38,7 @@ bool write_all(int fd, const std::string& bytes) {
   }
   // _exit, not exit or return: the parent's atexit handlers, static destructors and test hooks
   // must not run a second time in the child.
-  ::_exit(write_all(fd, message) ? 0 : 1);
+  ::_exit(detail::write_all(fd, message) == 0 ? 0 : 1);  // 1: the parent is gone
 }
 
 // Waits for the child, retrying when a signal interrupts the wait.
