@@ -20,8 +20,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "ops/fused_settings.h"
 #include "ops/robust_point_search.h"
+#include "ops/robust_rules.h"
 #include "ops/used_view_errors.h"
 
 namespace mvpose3d::ops {
@@ -172,11 +172,11 @@ SubsetErrors subset_errors(const at::Tensor& points3d_in,
   return out;
 }
 
-// A view counts when its weight reaches min_confidence and is > 0 and its detection is a number,
-// and a point only with at least min_views such views: `weights` [N, V] becomes 0 elsewhere (a new
-// tensor; the caller's is not changed) and `available` [N, V] says where it is > 0. On the CPU one
-// pass over the points: the ATen expression below costs a dozen [N, V] temporaries (measured on
-// the issue-17 session: about 80 ms of CPU, much of it page faults on fresh memory).
+// The views that count (detail::keep_usable_views; the CUDA branch says the same in ATen):
+// `weights` [N, V] becomes 0 elsewhere (a new tensor; the caller's is not changed) and
+// `available` [N, V] says where it is > 0. On the CPU one pass over the points: the ATen
+// expression costs a dozen [N, V] temporaries (measured on the issue-17 session: about 80 ms of
+// CPU, much of it page faults on fresh memory).
 void usable_views(const at::Tensor& points2d,  // [N, V, 2] float64
                   const RobustTriangulateOptions& options,
                   at::Tensor& weights,
@@ -201,20 +201,9 @@ void usable_views(const at::Tensor& points2d,  // [N, V, 2] float64
   bool* avail = available.data_ptr<bool>();
   at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      int count = 0;
-      for (int64_t k = i * views; k < (i + 1) * views; ++k) {
-        const bool usable = std::isfinite(x[2 * k]) && std::isfinite(x[2 * k + 1]) &&
-                            w[k] >= options.min_confidence && w[k] > 0;
-        wo[k] = usable ? w[k] : 0.0;
-        avail[k] = usable;
-        count += usable ? 1 : 0;
-      }
-      if (count >= options.min_views) continue;
-      for (int64_t k = i * views; k < (i + 1) * views; ++k) {
-        wo[k] = 0.0;
-        avail[k] = false;
-      }
+      detail::keep_usable_views(x + 2 * views * i, w + views * i, wo + views * i, views, options);
     }
+    for (int64_t k = begin * views; k < end * views; ++k) avail[k] = wo[k] > 0;
   });
   weights = w_out;
 }
@@ -236,13 +225,7 @@ void search_per_point(const at::Tensor& points2d_in,   // [N, V, 2] float64
   const at::Tensor rows = flagged_rows.cpu().contiguous();
   const int views = static_cast<int>(points2d.size(1));
   const bool per_point_proj = proj.dim() == 4;
-  detail::PointSearchSettings settings;
-  settings.solve = detail::fused_settings(options.solve, options.solve.normalize);
-  settings.normalize = options.solve.normalize;
-  settings.max_reproj_px = options.max_reproj_px;
-  settings.min_views = options.min_views;
-  settings.max_exhaustive_views = options.max_exhaustive_views;
-  settings.worst_view_first = options.search == OutlierSearch::kWorstViewFirst;
+  const detail::PointSearchSettings settings = detail::point_search_settings(options);
   const double* x = points2d.data_ptr<double>();
   const double* w = weights.data_ptr<double>();
   const double* p = proj.data_ptr<double>();
@@ -390,7 +373,7 @@ RobustTriangulation robust_triangulate(const at::Tensor& points2d_in,
   out.valid = full.valid.cpu().contiguous();
   out.views_used = used.cpu().contiguous();
   out.reproj_error_px = at::where(out.valid, error.mean, NAN).contiguous();
-  const bool rejecting = options.max_reproj_px > 0 && std::isfinite(options.max_reproj_px);
+  const bool rejecting = detail::rejects_outliers(options);
   if (!rejecting) return out;
 
   const at::Tensor flagged = out.valid & (error.worst > options.max_reproj_px);

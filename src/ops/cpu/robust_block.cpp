@@ -4,13 +4,12 @@
 // without FMA) did, so that the flagged points and the reported errors stay bit for bit the same.
 #include "mvpose3d/ops/robust_block.h"
 
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "ops/forward_block.h"
-#include "ops/fused_settings.h"
 #include "ops/robust_point_search.h"
+#include "ops/robust_rules.h"
 #include "ops/used_view_errors.h"
 
 namespace mvpose3d::ops {
@@ -46,14 +45,7 @@ RobustBlockSolver::RobustBlockSolver(const double* proj_from_world,
   s.proj = proj_from_world;
   s.views = views;
   s.options = options;
-  // ops::triangulate normalises in the kernel for the fused method without gradients; the full
-  // solve and the search's candidates use the same settings.
-  s.search.solve = detail::fused_settings(options.solve, options.solve.normalize);
-  s.search.normalize = options.solve.normalize;
-  s.search.max_reproj_px = options.max_reproj_px;
-  s.search.min_views = options.min_views;
-  s.search.max_exhaustive_views = options.max_exhaustive_views;
-  s.search.worst_view_first = options.search == OutlierSearch::kWorstViewFirst;
+  s.search = detail::point_search_settings(options);
   detail::make_solve_frame(proj_from_world, views, s.search.normalize, s.frame);
 }
 
@@ -64,19 +56,10 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
   const int views = s.views;
   const RobustTriangulateOptions& options = s.options;
   RobustCounts counts;
-  // Usable views: weight >= min_confidence and > 0 and a finite detection, and at least
-  // min_views of them; weight 0 elsewhere.
+  // Weight 0 on the views that do not count.
   for (int64_t i = 0; i < b.count; ++i) {
-    const double* x = b.points2d_px + 2 * views * i;
     double* w = b.weights + views * i;
-    int usable_count = 0;
-    for (int v = 0; v < views; ++v) {
-      const bool usable = std::isfinite(x[2 * v]) && std::isfinite(x[2 * v + 1]) &&
-                          w[v] >= options.min_confidence && w[v] > 0;
-      if (!usable) w[v] = 0.0;
-      usable_count += usable ? 1 : 0;
-    }
-    if (usable_count < options.min_views) std::fill(w, w + views, 0.0);
+    detail::keep_usable_views(b.points2d_px + 2 * views * i, w, w, views, options);
   }
   detail::triangulate_forward_block_cpu(b.points2d_px,
                                         b.weights,
@@ -88,7 +71,7 @@ RobustCounts RobustBlockSolver::solve(const RobustBlock& b) const {
                                         b.status,
                                         b.valid);
   counts.solves = b.count;
-  const bool rejecting = options.max_reproj_px > 0 && std::isfinite(options.max_reproj_px);
+  const bool rejecting = detail::rejects_outliers(options);
   std::vector<detail::PointInputs> flagged;
   std::vector<int64_t> rows;  // flagged[f] is point rows[f] of the block
   for (int64_t i = 0; i < b.count; ++i) {
